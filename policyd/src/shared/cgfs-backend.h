@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Private to cgfs*.c: what a backend implements. cgfs.c validates names,
+ * runs the fault hook and counts writes before calling these, so backends
+ * only ever see canonical paths and allow-listed files. */
+
+#include "cgfs.h"
+
+typedef struct cgfs_backend_ops {
+	int (*read)(cgfs *c, const char *cgroup, const char *file, char **ret);
+	int (*write)(cgfs *c, const char *cgroup, const char *file,
+		     const char *value);
+	int (*walk)(cgfs *c, const char *start, cgfs_walk_cb cb, void *userdata);
+	int (*exists)(cgfs *c, const char *cgroup);
+	void (*free)(cgfs *c);
+} cgfs_backend_ops;
+
+struct cgfs {
+	cgfs_backend backend;
+	const cgfs_backend_ops *ops;
+	char *root;
+	int root_fd;
+	cgfs_fault_hook hook;
+	void *hook_userdata;
+	uint64_t n_writes;
+	void *backend_data;
+};
+
+int cgfs_new(cgfs_backend backend, const cgfs_backend_ops *ops,
+	     const char *root, cgfs **ret);
+
+/* Shared by both backends: reads an open fd to its end. */
+int cgfs_read_fd(int fd, char **ret);

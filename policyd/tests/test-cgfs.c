@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <libcgroup.h>
+
+#include "cgfs.h"
+#include "fake-tree.h"
+#include "util.h"
+
+static char *root;
+static cgfs *fs;
+
+static void setup(void)
+{
+	root = fake_tree_new();
+	fake_cgroup(root, "", true);
+	fake_cgroup(root, "system.slice", true);
+	fake_cgroup(root, "system.slice/a.service", true);
+	fake_cgroup(root, "user.slice", true);
+	fake_write(root, "system.slice/memory.max", "max\n");
+	ck_assert_int_eq(cgfs_open_openat(root, &fs), 0);
+}
+
+static void teardown(void)
+{
+	fs = cgfs_free(fs);
+	fake_rm_rf(root);
+	free(root);
+}
+
+START_TEST(test_cgfs_reads_and_writes_allowed_knob)
+{
+	_cleanup_free_ char *v = NULL, *w = NULL;
+
+	ck_assert_int_eq(cgfs_write(fs, "/system.slice/a.service", "memory.promotion.max", "1048576 100000"), 0);
+	ck_assert_int_eq(cgfs_read_line(fs, "/system.slice/a.service", "memory.promotion.max", &v), 0);
+	ck_assert_str_eq(v, "1048576 100000");
+	ck_assert_int_eq(cgfs_write(fs, "system.slice//a.service/", "memory.promotion.weight", "50"), 0);
+	ck_assert_int_eq(cgfs_read(fs, "/system.slice/a.service", "memory.promotion.weight", &w), 0);
+	ck_assert_str_eq(w, "50");
+	ck_assert_uint_eq(cgfs_get_write_count(fs), 2);
+}
+END_TEST
+
+START_TEST(test_cgfs_refuses_writes_outside_allow_list)
+{
+	_cleanup_free_ char *v = NULL;
+
+	ck_assert_int_eq(cgfs_write(fs, "/system.slice", "memory.max", "1"), -EPERM);
+	ck_assert_int_eq(cgfs_write(fs, "/system.slice", "cgroup.procs", "1"), -EPERM);
+	v = fake_read(root, "system.slice/memory.max");
+	ck_assert_str_eq(v, "max\n");
+	ck_assert_uint_eq(cgfs_get_write_count(fs), 0);
+}
+END_TEST
+
+START_TEST(test_cgfs_refuses_symlinked_cgroup)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	_cleanup_free_ char *v = NULL, *outside = fake_tree_new();
+
+	fake_cgroup(outside, "victim", true);
+	fake_path(target, sizeof(target), "%s/victim", outside);
+	fake_path(link, sizeof(link), "%s/system.slice/evil", root);
+	ck_assert_int_eq(symlink(target, link), 0);
+
+	ck_assert_int_lt(cgfs_write(fs, "/system.slice/evil", "memory.promotion.max", "1 1000000"), 0);
+	ck_assert_int_lt(cgfs_read(fs, "/system.slice/evil", "memory.promotion.max", &v), 0);
+	ck_assert_int_eq(cgfs_cgroup_exists(fs, "/system.slice/evil"), 0);
+	free(v);
+	v = fake_read(outside, "victim/memory.promotion.max");
+	ck_assert_str_eq(v, "max 1000000\n");
+	fake_rm_rf(outside);
+}
+END_TEST
+
+START_TEST(test_cgfs_refuses_symlinked_knob)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+
+	fake_path(target, sizeof(target), "%s/system.slice/memory.max", root);
+	fake_path(link, sizeof(link), "%s/user.slice/memory.promotion.weight", root);
+	ck_assert_int_eq(unlink(link), 0);
+	ck_assert_int_eq(symlink(target, link), 0);
+	ck_assert_int_eq(cgfs_write(fs, "/user.slice", "memory.promotion.weight", "5"), -ELOOP);
+}
+END_TEST
+
+START_TEST(test_cgfs_refuses_dotdot_and_slash_in_names)
+{
+	char *v = NULL;
+
+	ck_assert(!cgfs_path_is_valid("/system.slice/../.."));
+	ck_assert(!cgfs_path_is_valid(".."));
+	ck_assert(!cgfs_path_is_valid("/a/./b"));
+	ck_assert(cgfs_path_is_valid("/a..b/..c"));
+	ck_assert_int_eq(cgfs_write(fs, "/system.slice/..", "memory.promotion.weight", "5"), -EINVAL);
+	ck_assert_int_eq(cgfs_read(fs, "/../etc", "passwd", &v), -EINVAL);
+	ck_assert_int_eq(cgfs_write(fs, "/", "user.slice/memory.promotion.weight", "5"), -EINVAL);
+	ck_assert_int_eq(cgfs_read(fs, "/", "../passwd", &v), -EINVAL);
+	ck_assert_int_eq(cgfs_write(fs, "/user.slice", "memory.promotion.weight", "5\n6"), -EINVAL);
+	ck_assert_ptr_null(v);
+}
+END_TEST
+
+START_TEST(test_cgfs_vanished_cgroup_is_enoent)
+{
+	char *v = NULL;
+
+	ck_assert_int_eq(cgfs_read(fs, "/gone", "memory.promotion.max", &v), -ENOENT);
+	ck_assert_int_eq(cgfs_write(fs, "/gone/deeper", "memory.promotion.max", "max"), -ENOENT);
+	ck_assert_int_eq(cgfs_cgroup_exists(fs, "/gone"), 0);
+	ck_assert_int_eq(cgfs_cgroup_exists(fs, "/user.slice"), 1);
+	ck_assert_ptr_null(v);
+}
+END_TEST
+
+struct walk_acc {
+	char seen[16][64];
+	int n;
+};
+
+static int collect(void *userdata, const char *cgroup)
+{
+	struct walk_acc *a = userdata;
+
+	ck_assert_int_lt(a->n, 16);
+	snprintf(a->seen[a->n++], 64, "%s", cgroup);
+	return 0;
+}
+
+static int find_seen(const struct walk_acc *a, const char *p)
+{
+	for (int i = 0; i < a->n; i++)
+		if (streq(a->seen[i], p))
+			return i;
+	return -1;
+}
+
+START_TEST(test_cgfs_walk_visits_parents_first_and_skips_symlinks)
+{
+	struct walk_acc a = {};
+	char link[PATH_MAX];
+
+	fake_path(link, sizeof(link), "%s/link.slice", root);
+	ck_assert_int_eq(symlink("system.slice", link), 0);
+	ck_assert_int_eq(cgfs_walk(fs, "/", collect, &a), 0);
+	ck_assert_int_eq(a.n, 4);
+	ck_assert_int_eq(find_seen(&a, "/"), 0);
+	ck_assert_int_ge(find_seen(&a, "/system.slice"), 0);
+	ck_assert_int_gt(find_seen(&a, "/system.slice/a.service"), find_seen(&a, "/system.slice"));
+	ck_assert_int_lt(find_seen(&a, "/link.slice"), 0);
+
+	a.n = 0;
+	ck_assert_int_eq(cgfs_walk(fs, "/system.slice", collect, &a), 0);
+	ck_assert_int_eq(a.n, 2);
+}
+END_TEST
+
+static int stop_walk(void *userdata, const char *cgroup)
+{
+	return streq(cgroup, "/system.slice") ? -ECANCELED : 0;
+}
+
+START_TEST(test_cgfs_walk_stops_on_callback_error)
+{
+	ck_assert_int_eq(cgfs_walk(fs, "/", stop_walk, NULL), -ECANCELED);
+}
+END_TEST
+
+struct keyed_acc {
+	uint64_t promoted, candidates;
+	int n;
+};
+
+static int keyed(void *userdata, const char *key, uint64_t value)
+{
+	struct keyed_acc *a = userdata;
+
+	a->n++;
+	if (streq(key, "promoted"))
+		a->promoted = value;
+	else if (streq(key, "candidates"))
+		a->candidates = value;
+	return 0;
+}
+
+START_TEST(test_cgfs_read_keyed_skips_non_numeric_lines)
+{
+	struct keyed_acc a = {};
+
+	fake_write(root, "user.slice/memory.promotion.stat",
+		   "candidates 10\npromoted 18446744073709551615\nbogus line here\nneg -1\nnovalue\n");
+	ck_assert_int_eq(cgfs_read_keyed(fs, "/user.slice", "memory.promotion.stat", keyed, &a), 0);
+	ck_assert_int_eq(a.n, 2);
+	ck_assert_uint_eq(a.candidates, 10);
+	ck_assert_uint_eq(a.promoted, UINT64_MAX);
+}
+END_TEST
+
+struct hook_state {
+	int calls;
+	cgfs_op last_op;
+};
+
+static int deny_writes(void *userdata, cgfs_op op, const char *cgroup, const char *file)
+{
+	struct hook_state *h = userdata;
+
+	h->calls++;
+	h->last_op = op;
+	return op == CGFS_OP_WRITE ? -EACCES : 0;
+}
+
+START_TEST(test_cgfs_fault_hook_fails_operation)
+{
+	struct hook_state h = {};
+	_cleanup_free_ char *v = NULL;
+
+	cgfs_set_fault_hook(fs, deny_writes, &h);
+	ck_assert_int_eq(cgfs_write(fs, "/user.slice", "memory.promotion.weight", "5"), -EACCES);
+	ck_assert_int_eq(h.last_op, CGFS_OP_WRITE);
+	ck_assert_int_eq(cgfs_read_line(fs, "/user.slice", "memory.promotion.weight", &v), 0);
+	ck_assert_str_eq(v, "100");
+	ck_assert_uint_eq(cgfs_get_write_count(fs), 0);
+}
+END_TEST
+
+START_TEST(test_cgfs_directory_in_place_of_knob_fails_write)
+{
+	char p[PATH_MAX];
+
+	fake_path(p, sizeof(p), "%s/user.slice/memory.promotion.weight", root);
+	ck_assert_int_eq(unlink(p), 0);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	ck_assert_int_eq(cgfs_write(fs, "/user.slice", "memory.promotion.weight", "5"), -EISDIR);
+}
+END_TEST
+
+START_TEST(test_cgfs_path_normalize)
+{
+	_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
+
+	ck_assert_int_eq(cgfs_path_normalize("", &a), 0);
+	ck_assert_str_eq(a, "/");
+	ck_assert_int_eq(cgfs_path_normalize("a//b/", &b), 0);
+	ck_assert_str_eq(b, "/a/b");
+	ck_assert_int_eq(cgfs_path_join("/", "x.slice", &c), 0);
+	ck_assert_str_eq(c, "/x.slice");
+	ck_assert_int_eq(cgfs_path_join("/", "x/y", &c), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_cgfs_libcgroup_errors_become_negative_errno)
+{
+	ck_assert_int_eq(cgfs_libcgroup_error_to_errno(0, 0), 0);
+	ck_assert_int_eq(cgfs_libcgroup_error_to_errno(ECGROUPNOTEXIST, 0), -ENOENT);
+	ck_assert_int_eq(cgfs_libcgroup_error_to_errno(ECGROUPVALUENOTEXIST, 0), -ENOENT);
+	ck_assert_int_eq(cgfs_libcgroup_error_to_errno(ECGROUPNOTALLOWED, 0), -EACCES);
+	ck_assert_int_eq(cgfs_libcgroup_error_to_errno(ECGOTHER, ENODEV), -ENODEV);
+	ck_assert_int_eq(cgfs_libcgroup_error_to_errno(ECGOTHER, 0), -EIO);
+	ck_assert_int_eq(cgfs_libcgroup_error_to_errno(ECGINVAL, 0), -EINVAL);
+	ck_assert_int_eq(cgfs_libcgroup_error_to_errno(ECGROUPNOTMOUNTED, 0), -ENXIO);
+	ck_assert_int_eq(cgfs_libcgroup_error_to_errno(ECGROUPNOTINITIALIZED, 0), -ENOTCONN);
+	ck_assert_int_eq(cgfs_libcgroup_error_to_errno(ECGFAIL, 0), -EIO);
+	/* Never a positive value, whatever libcgroup hands back. */
+	for (int e = 50000; e <= 50031; e++)
+		ck_assert_int_lt(cgfs_libcgroup_error_to_errno(e, EPERM), 0);
+}
+END_TEST
+
+START_TEST(test_cgfs_libcgroup_refuses_foreign_root)
+{
+	cgfs *c = NULL;
+
+	/* A temp tree is never libcgroup's memory mount: the daemon then falls
+	 * back to openat. */
+	ck_assert_int_lt(cgfs_open_libcgroup(root, &c), 0);
+	ck_assert_ptr_null(c);
+}
+END_TEST
+
+START_TEST(test_cgfs_backend_names_round_trip)
+{
+	cgfs_backend b;
+
+	ck_assert_int_eq(cgfs_backend_from_string("openat", &b), 0);
+	ck_assert_int_eq(b, CGFS_BACKEND_OPENAT);
+	ck_assert_str_eq(cgfs_backend_to_string(CGFS_BACKEND_LIBCGROUP), "libcgroup");
+	ck_assert_int_eq(cgfs_backend_from_string("sysfs", &b), -EINVAL);
+	ck_assert_int_eq(cgfs_get_backend(fs), CGFS_BACKEND_OPENAT);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("cgfs");
+	TCase *tc = tcase_create("openat");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_cgfs_reads_and_writes_allowed_knob);
+	tcase_add_test(tc, test_cgfs_refuses_writes_outside_allow_list);
+	tcase_add_test(tc, test_cgfs_refuses_symlinked_cgroup);
+	tcase_add_test(tc, test_cgfs_refuses_symlinked_knob);
+	tcase_add_test(tc, test_cgfs_refuses_dotdot_and_slash_in_names);
+	tcase_add_test(tc, test_cgfs_vanished_cgroup_is_enoent);
+	tcase_add_test(tc, test_cgfs_walk_visits_parents_first_and_skips_symlinks);
+	tcase_add_test(tc, test_cgfs_walk_stops_on_callback_error);
+	tcase_add_test(tc, test_cgfs_read_keyed_skips_non_numeric_lines);
+	tcase_add_test(tc, test_cgfs_fault_hook_fails_operation);
+	tcase_add_test(tc, test_cgfs_directory_in_place_of_knob_fails_write);
+	tcase_add_test(tc, test_cgfs_path_normalize);
+	tcase_add_test(tc, test_cgfs_libcgroup_errors_become_negative_errno);
+	tcase_add_test(tc, test_cgfs_libcgroup_refuses_foreign_root);
+	tcase_add_test(tc, test_cgfs_backend_names_round_trip);
+	suite_add_tcase(s, tc);
+
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
