@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cgfs.h"
+#include "fake-tree.h"
+#include "stats.h"
+#include "util.h"
+
+static char *root;
+static cgfs *fs;
+
+static void setup(void)
+{
+	root = fake_tree_new();
+	fake_cgroup(root, "", false);
+	fake_cgroup(root, "a.slice", true);
+	fake_write(root, "a.slice/memory.current", "4096\n");
+	fake_write(root, "a.slice/memory.stat",
+		   "anon 4096\nfile 0\npgpromote_success 66085\npgdemote_kswapd 3\n");
+	fake_write(root, "a.slice/memory.numa_stat",
+		   "anon N0=4096 N1=8192\nfile N0=100 N1=0\nkernel_stack N0=16384 N1=0\n"
+		   "shmem N0=0 N1=0\n");
+	ck_assert_int_eq(cgfs_open_openat(root, &fs), 0);
+}
+
+static void teardown(void)
+{
+	fs = cgfs_free(fs);
+	fake_rm_rf(root);
+	free(root);
+}
+
+START_TEST(test_stats_reads_all_three_files)
+{
+	_cleanup_(cgroup_stats_done) struct cgroup_stats s = {};
+	uint64_t v;
+
+	ck_assert_int_eq(stats_read(fs, "/a.slice", &s), 0);
+	ck_assert(s.has_promotion_stat);
+	ck_assert_uint_eq(s.n_promotion, 9);
+	ck_assert(cgroup_stats_get(&s, "promoted", &v));
+	ck_assert_uint_eq(v, 7);
+	ck_assert(cgroup_stats_get(&s, "cpu_copied", &v));
+	ck_assert(!cgroup_stats_get(&s, "nonexistent", &v));
+	ck_assert(s.has_pgpromote_success);
+	ck_assert_uint_eq(s.pgpromote_success, 66085);
+	ck_assert_uint_eq(s.n_nodes, 2);
+	ck_assert_uint_eq(s.nodes[0].node, 0);
+	ck_assert_uint_eq(s.nodes[0].bytes, 4196);
+	ck_assert_uint_eq(s.nodes[1].bytes, 8192);
+}
+END_TEST
+
+START_TEST(test_stats_unknown_promotion_keys_are_kept)
+{
+	_cleanup_(cgroup_stats_done) struct cgroup_stats s = {};
+	uint64_t v;
+
+	ck_assert_int_eq(stats_parse_promotion("promoted 1\nfuture_key 42\n", &s), 0);
+	ck_assert(cgroup_stats_get(&s, "future_key", &v));
+	ck_assert_uint_eq(v, 42);
+}
+END_TEST
+
+START_TEST(test_stats_without_promotion_stat_still_served)
+{
+	_cleanup_(cgroup_stats_done) struct cgroup_stats s = {};
+
+	fake_mkdir(root, "old");
+	fake_write(root, "old/memory.stat", "anon 1\n");
+	fake_write(root, "old/memory.numa_stat", "anon N0=1\n");
+	ck_assert_int_eq(stats_read(fs, "/old", &s), 0);
+	ck_assert(!s.has_promotion_stat);
+	ck_assert(!s.has_pgpromote_success);
+	ck_assert_uint_eq(s.n_nodes, 1);
+}
+END_TEST
+
+START_TEST(test_stats_vanished_cgroup_is_enoent)
+{
+	struct cgroup_stats s = {};
+
+	ck_assert_int_eq(stats_read(fs, "/gone", &s), -ENOENT);
+	ck_assert_uint_eq(s.n_promotion, 0);
+}
+END_TEST
+
+START_TEST(test_stats_rejects_malformed_numa_stat)
+{
+	struct node_usage *n = NULL;
+	size_t k = 0;
+
+	ck_assert_int_eq(stats_parse_numa_stat("anon N0=x\n", &n, &k), -EINVAL);
+	ck_assert_ptr_null(n);
+	ck_assert_int_eq(stats_parse_numa_stat("", &n, &k), 0);
+	ck_assert_uint_eq(k, 0);
+	free(n);
+}
+END_TEST
+
+START_TEST(test_stats_probe_detects_support)
+{
+	ck_assert_int_eq(stats_probe_kernel_support(fs), 1);
+}
+END_TEST
+
+START_TEST(test_stats_probe_detects_missing_knobs)
+{
+	char p[PATH_MAX];
+
+	fake_path(p, sizeof(p), "%s/a.slice/memory.promotion.max", root);
+	ck_assert_int_eq(unlink(p), 0);
+	ck_assert_int_eq(stats_probe_kernel_support(fs), 0);
+}
+END_TEST
+
+START_TEST(test_stats_probe_without_memory_cgroups_is_unknown)
+{
+	char p[PATH_MAX];
+
+	fake_path(p, sizeof(p), "%s/a.slice", root);
+	fake_rm_rf(p);
+	fake_mkdir(root, "nomem.slice");
+	ck_assert_int_eq(stats_probe_kernel_support(fs), -ENODATA);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("stats");
+	TCase *tc = tcase_create("files");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_stats_reads_all_three_files);
+	tcase_add_test(tc, test_stats_unknown_promotion_keys_are_kept);
+	tcase_add_test(tc, test_stats_without_promotion_stat_still_served);
+	tcase_add_test(tc, test_stats_vanished_cgroup_is_enoent);
+	tcase_add_test(tc, test_stats_rejects_malformed_numa_stat);
+	tcase_add_test(tc, test_stats_probe_detects_support);
+	tcase_add_test(tc, test_stats_probe_detects_missing_knobs);
+	tcase_add_test(tc, test_stats_probe_without_memory_cgroups_is_unknown);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
