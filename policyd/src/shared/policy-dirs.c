@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "policy-internal.h"
+
+/* Highest precedence first, as in systemd: admin, runtime, vendor. */
+static const char *const policy_dirs[] = {
+	POLICY_DIR_ETC,
+	POLICY_DIR_RUN,
+	POLICY_DIR_LIB,
+};
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
+
+struct candidate {
+	char *name;
+	char *path;
+	size_t dir; /* index into policy_dirs */
+};
+
+struct candidates {
+	struct candidate *items;
+	size_t n;
+};
+
+static void candidates_done(struct candidates *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->items[i].name);
+		free(c->items[i].path);
+	}
+	free(c->items);
+}
+
+static int candidate_compare(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->dir < y->dir ? -1 : x->dir > y->dir;
+}
+
+static bool policy_file_name_ok(const char *name)
+{
+	const char *e;
+
+	/* Dot files are editor locks and backups (".#50-web.yaml"), never policies. */
+	if (name[0] == '.')
+		return false;
+	e = endswith(name, ".yaml");
+	return e && e != name;
+}
+
+static int candidates_add_dir(struct candidates *c, const char *dir_path, size_t dir, struct policy_error *err)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+
+	d = opendir(dir_path);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return policy_error_set(err, dir_path, 0, 0, -errno, "cannot open directory: %s", strerror(errno));
+	}
+
+	for (;;) {
+		struct candidate *m;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno != 0)
+				return policy_error_set(err, dir_path, 0, 0, -errno, "cannot read directory: %s",
+							strerror(errno));
+			return 0;
+		}
+		if (!policy_file_name_ok(de->d_name))
+			continue;
+
+		m = reallocarray(c->items, c->n + 1, sizeof(*m));
+		if (!m)
+			return policy_error_set(err, dir_path, 0, 0, -ENOMEM, "out of memory");
+		c->items = m;
+		m = &c->items[c->n];
+		*m = (struct candidate){ .dir = dir };
+		c->n++;
+		m->name = strdup(de->d_name);
+		if (!m->name || asprintf(&m->path, "%s/%s", dir_path, de->d_name) < 0) {
+			m->path = NULL;
+			return policy_error_set(err, dir_path, 0, 0, -ENOMEM, "out of memory");
+		}
+	}
+}
+
+/* A symlink to /dev/null, or anything that resolves to the null device, masks. */
+static int path_is_masked(const char *path, bool *ret)
+{
+	char target[16];
+	struct stat st;
+	ssize_t l;
+
+	l = readlink(path, target, sizeof(target) - 1);
+	if (l >= 0) {
+		target[l] = 0;
+		if (streq(target, "/dev/null")) {
+			*ret = true;
+			return 0;
+		}
+	}
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	*ret = S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+	return 0;
+}
+
+static int file_read_all(const char *path, char **ret_text, size_t *ret_len, struct policy_error *err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return policy_error_set(err, path, 0, 0, -errno, "cannot open: %s", strerror(errno));
+	if (fstat(fd, &st) < 0)
+		return policy_error_set(err, path, 0, 0, -errno, "cannot stat: %s", strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return policy_error_set(err, path, 0, 0, -EINVAL, "not a regular file");
+	if (st.st_size > POLICY_FILE_SIZE_MAX)
+		return policy_error_set(err, path, 0, 0, -EFBIG, "file is too large (%jd bytes, limit %d)",
+					(intmax_t)st.st_size, POLICY_FILE_SIZE_MAX);
+
+	/* One byte more than the limit tells a file that grew since fstat(). */
+	buf = malloc(POLICY_FILE_SIZE_MAX + 1);
+	if (!buf)
+		return policy_error_set(err, path, 0, 0, -ENOMEM, "out of memory");
+	for (;;) {
+		ssize_t n = read(fd, buf + len, POLICY_FILE_SIZE_MAX + 1 - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return policy_error_set(err, path, 0, 0, -errno, "cannot read: %s", strerror(errno));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > POLICY_FILE_SIZE_MAX)
+			return policy_error_set(err, path, 0, 0, -EFBIG, "file is too large (limit %d bytes)",
+						POLICY_FILE_SIZE_MAX);
+	}
+
+	*ret_text = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+static int policy_files_add(struct policy_file **files, size_t *n, const struct candidate *c,
+			    enum policy_file_state state, size_t n_rules)
+{
+	struct policy_file *m;
+
+	m = reallocarray(*files, *n + 1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	*files = m;
+	m[*n] = (struct policy_file){
+		.path = strdup(c->path),
+		.name = strdup(c->name),
+		.state = state,
+		.n_rules = n_rules,
+	};
+	if (!m[*n].path || !m[*n].name) {
+		policy_file_done(&m[*n]);
+		return -ENOMEM;
+	}
+	(*n)++;
+	return 0;
+}
+
+static void files_free(struct policy_file *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		policy_file_done(&files[i]);
+	free(files);
+}
+
+static void rules_free(struct policy_rule *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		policy_rule_done(&rules[i]);
+	free(rules);
+}
+
+/* Loads the winner of one basename group and records every file of the group. */
+static int load_group(const struct candidate *group, size_t n_group, struct policy_rule **rules, size_t *n_rules,
+		      struct policy_file **files, size_t *n_files, struct policy_error *err)
+{
+	struct policy_rule *got = NULL;
+	_cleanup_free_ char *text = NULL;
+	size_t n_got = 0, len = 0;
+	bool masked = false;
+	int r;
+
+	r = path_is_masked(group[0].path, &masked);
+	if (r < 0)
+		return policy_error_set(err, group[0].path, 0, 0, r, "cannot open: %s", strerror(-r));
+
+	if (!masked) {
+		r = file_read_all(group[0].path, &text, &len, err);
+		if (r < 0)
+			return r;
+		r = policy_document_parse(group[0].path, text, len, &got, &n_got, err);
+		if (r < 0)
+			return r;
+	}
+
+	r = policy_files_add(files, n_files, &group[0], masked ? POLICY_FILE_MASKED : POLICY_FILE_LOADED, n_got);
+	if (r >= 0)
+		r = policy_rules_append(rules, n_rules, TAKE_PTR(got), n_got);
+	else
+		rules_free(got, n_got);
+	for (size_t i = 1; r >= 0 && i < n_group; i++)
+		r = policy_files_add(files, n_files, &group[i], POLICY_FILE_OVERRIDDEN, 0);
+	if (r < 0)
+		return policy_error_set(err, group[0].path, 0, 0, r, "out of memory");
+	return 0;
+}
+
+int policy_set_load_dirs(const char *root_prefix, struct policy_set **ret, struct policy_error *err)
+{
+	_cleanup_(candidates_done) struct candidates c = {};
+	struct policy_rule *rules = NULL;
+	struct policy_file *files = NULL;
+	size_t n_rules = 0, n_files = 0, root_len;
+	int r = 0;
+
+	if (!ret)
+		return policy_error_set(err, NULL, 0, 0, -EINVAL, "invalid arguments");
+
+	root_prefix = strempty(root_prefix);
+	root_len = strlen(root_prefix);
+	while (root_len > 0 && root_prefix[root_len - 1] == '/')
+		root_len--;
+
+	for (size_t i = 0; i < ELEMENTSOF(policy_dirs); i++) {
+		_cleanup_free_ char *dir = NULL;
+
+		if (asprintf(&dir, "%.*s%s", (int)root_len, root_prefix, policy_dirs[i]) < 0)
+			return policy_error_set(err, NULL, 0, 0, -ENOMEM, "out of memory");
+		r = candidates_add_dir(&c, dir, i, err);
+		if (r < 0)
+			return r;
+	}
+
+	if (c.n > 0)
+		qsort(c.items, c.n, sizeof(*c.items), candidate_compare);
+
+	for (size_t i = 0; i < c.n;) {
+		size_t j = i + 1;
+
+		while (j < c.n && streq(c.items[j].name, c.items[i].name))
+			j++;
+		r = load_group(&c.items[i], j - i, &rules, &n_rules, &files, &n_files, err);
+		if (r < 0) {
+			rules_free(rules, n_rules);
+			files_free(files, n_files);
+			return r;
+		}
+		i = j;
+	}
+
+	return policy_set_new(rules, n_rules, files, n_files, ret, err);
+}
