@@ -328,12 +328,6 @@ static int rule_parse(struct loader *ld, const struct ynode *item, struct policy
 	if (r < 0)
 		return r;
 
-	/* Report every missing key at the rule, named, before looking at values. */
-	for (size_t i = 2; i < ELEMENTSOF(rule_keys); i++)
-		if (!mapping_get(item, rule_keys[i]))
-			return load_error(ld, item, -EINVAL, "rule \"%s\" is missing required key \"%s\"", rule->name,
-					  rule_keys[i]);
-
 	v = mapping_get(item, "description");
 	if (v) {
 		const char *s;
@@ -349,17 +343,34 @@ static int rule_parse(struct loader *ld, const struct ynode *item, struct policy
 			return load_error(ld, v, -ENOMEM, "out of memory");
 	}
 
-	r = expect_integer(ld, "priority", mapping_get(item, "priority"), POLICY_PRIORITY_MIN, POLICY_PRIORITY_MAX,
-			   &prio);
-	if (r < 0)
-		return r;
-	rule->priority = (int)prio;
+	v = mapping_get(item, "priority");
+	if (v) {
+		r = expect_integer(ld, "priority", v, POLICY_PRIORITY_MIN, POLICY_PRIORITY_MAX, &prio);
+		if (r < 0)
+			return r;
+		rule->priority = (int)prio;
+	}
 
-	r = rule_parse_match(ld, mapping_get(item, "match"), rule);
-	if (r < 0)
-		return r;
+	v = mapping_get(item, "match");
+	if (v) {
+		r = rule_parse_match(ld, v, rule);
+		if (r < 0)
+			return r;
+	}
 
-	return rule_parse_promotion(ld, mapping_get(item, "promotion"), rule);
+	v = mapping_get(item, "promotion");
+	if (v) {
+		r = rule_parse_promotion(ld, v, rule);
+		if (r < 0)
+			return r;
+	}
+
+	/* Priority is required too: an implicit default would make ties silent. */
+	for (size_t i = 2; i < ELEMENTSOF(rule_keys); i++)
+		if (!mapping_get(item, rule_keys[i]))
+			return load_error(ld, item, -EINVAL, "rule \"%s\" is missing required key \"%s\"", rule->name,
+					  rule_keys[i]);
+	return 0;
 }
 
 static int document_check_version(struct loader *ld, const struct ynode *root)
