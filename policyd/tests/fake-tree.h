@@ -116,3 +116,15 @@ static inline void fake_rm_rf(const char *dir)
 {
 	(void)nftw(dir, fake_rm_one, 32, FTW_DEPTH | FTW_PHYS);
 }
+
+/* Runs a suite the way every test binary does; the exit code says it all. */
+static inline int fake_run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

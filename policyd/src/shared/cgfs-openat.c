@@ -14,15 +14,13 @@
 
 #define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
-/* Caller passes a canonical path ("/" or "/a/b"). Returns an owned fd. */
+/* Caller passes a canonical path ("/" or "/a/b"). Returns an owned fd. Each
+ * call opens afresh: a dup() of the root fd would share its directory
+ * offset, and a walk would find the root already read to its end. */
 static int open_cgroup_dir(cgfs *c, const char *cgroup)
 {
 	_cleanup_close_ int fd = -EBADF;
 	const char *p = cgroup;
-
-	fd = fcntl(c->root_fd, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0)
-		return -errno;
 
 	while (*p) {
 		char name[256];
@@ -39,11 +37,16 @@ static int open_cgroup_dir(cgfs *c, const char *cgroup)
 		name[n] = 0;
 		p += n;
 
-		nfd = openat(fd, name, DIR_FLAGS);
+		nfd = openat(fd >= 0 ? fd : c->root_fd, name, DIR_FLAGS);
 		if (nfd < 0)
 			return errno == ELOOP ? -ENOTDIR : -errno;
 		safe_close(fd);
 		fd = nfd;
+	}
+	if (fd < 0) {
+		fd = openat(c->root_fd, ".", DIR_FLAGS);
+		if (fd < 0)
+			return -errno;
 	}
 	return TAKE_FD(fd);
 }

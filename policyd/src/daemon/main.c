@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cgtier-policyd: parse the command line, build the manager, run the loop. */
+#include <getopt.h>
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include "cgtier/cgtier.h"
+#include "log.h"
+#include "manager.h"
+#include "util.h"
+
+static ManagerConfig arg_config = { .backend = CGFS_BACKEND_LIBCGROUP };
+static const char *arg_bus_address;
+static bool arg_user_bus;
+static bool arg_no_bus;
+
+static void help(void)
+{
+	printf("Usage: cgtier-policyd [OPTIONS]\n\n"
+	       "Applies cgtier promotion policies to cgroups and serves statistics on D-Bus.\n\n"
+	       "  -h --help                Show this help\n"
+	       "     --version             Show the version\n"
+	       "     --cgroup-root=PATH    cgroup2 mount (default %s)\n"
+	       "     --root=PATH           Prefix of the policy directories (default /)\n"
+	       "     --sysfs-root=PATH     sysfs mount (default %s)\n"
+	       "     --backend=NAME        libcgroup (default) or openat\n"
+	       "     --user-bus            Serve on the user bus instead of the system bus\n"
+	       "     --bus-address=ADDR    Serve on the bus at ADDR\n"
+	       "     --no-bus              Do not connect to any bus\n"
+	       "     --log-level=LEVEL     err, warning, notice, info (default) or debug\n",
+	       CGTIER_DEFAULT_CGROUP_ROOT, CGTIER_DEFAULT_SYSFS_ROOT);
+}
+
+static int parse_argv(int argc, char *argv[])
+{
+	enum {
+		ARG_VERSION = 0x100,
+		ARG_CGROUP_ROOT,
+		ARG_ROOT,
+		ARG_SYSFS_ROOT,
+		ARG_BACKEND,
+		ARG_USER_BUS,
+		ARG_BUS_ADDRESS,
+		ARG_NO_BUS,
+		ARG_LOG_LEVEL,
+	};
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, ARG_VERSION },
+		{ "cgroup-root", required_argument, NULL, ARG_CGROUP_ROOT },
+		{ "root", required_argument, NULL, ARG_ROOT },
+		{ "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
+		{ "backend", required_argument, NULL, ARG_BACKEND },
+		{ "user-bus", no_argument, NULL, ARG_USER_BUS },
+		{ "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
+		{ "no-bus", no_argument, NULL, ARG_NO_BUS },
+		{ "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+		{}
+	};
+	int c, l;
+
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			help();
+			return 0;
+		case ARG_VERSION:
+			printf("cgtier-policyd %s\n", CGTIER_VERSION);
+			return 0;
+		case ARG_CGROUP_ROOT:
+			arg_config.cgroup_root = optarg;
+			break;
+		case ARG_ROOT:
+			arg_config.root_prefix = optarg;
+			break;
+		case ARG_SYSFS_ROOT:
+			arg_config.sysfs_root = optarg;
+			break;
+		case ARG_BACKEND:
+			if (cgfs_backend_from_string(optarg, &arg_config.backend) < 0) {
+				log_error("Unknown backend \"%s\": use libcgroup or openat", optarg);
+				return -EINVAL;
+			}
+			break;
+		case ARG_USER_BUS:
+			arg_user_bus = true;
+			break;
+		case ARG_BUS_ADDRESS:
+			arg_bus_address = optarg;
+			break;
+		case ARG_NO_BUS:
+			arg_no_bus = true;
+			break;
+		case ARG_LOG_LEVEL:
+			l = log_level_from_string(optarg);
+			if (l < 0) {
+				log_error("Unknown log level \"%s\"", optarg);
+				return -EINVAL;
+			}
+			log_set_max_level(l);
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		log_error("Unexpected argument \"%s\"", argv[optind]);
+		return -EINVAL;
+	}
+	return 1;
+}
+
+int main(int argc, char *argv[])
+{
+	_cleanup_manager_ Manager *m = NULL;
+	sigset_t mask;
+	int r;
+
+	r = parse_argv(argc, argv);
+	if (r <= 0)
+		return r < 0 ? CGTIER_EXIT_USAGE : CGTIER_EXIT_OK;
+
+	/* sd-event takes signals through signalfd: they must be blocked. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return log_error_errno(errno, "sigprocmask: %m"), CGTIER_EXIT_FAILURE;
+
+	r = manager_new(&arg_config, NULL, &m);
+	if (r < 0)
+		return CGTIER_EXIT_FAILURE;
+	r = manager_start_watching(m);
+	if (r < 0)
+		return CGTIER_EXIT_FAILURE;
+	r = manager_load(m);
+	if (r < 0)
+		return CGTIER_EXIT_FAILURE;
+	if (!arg_no_bus) {
+		r = manager_connect_bus(m, arg_bus_address, arg_user_bus);
+		if (r < 0)
+			return CGTIER_EXIT_FAILURE;
+	}
+
+	m->ready = true;
+	(void)sd_notify(false, "READY=1");
+	manager_notify_status(m);
+	log_info("cgtier-policyd %s running on %s (%s backend)", CGTIER_VERSION, m->cgroup_root,
+		 cgfs_backend_to_string(cgfs_get_backend(m->fs)));
+
+	r = sd_event_loop(m->event);
+	if (r < 0)
+		return log_error_errno(r, "Event loop failed: %m"), CGTIER_EXIT_FAILURE;
+	return CGTIER_EXIT_OK;
+}

@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The manager owns every event source of cgtier-policyd: signals, the
+ * debounced inotify watch on the policy directories, the inotify watch on
+ * every cgroup directory (new cgroups get their knobs within milliseconds),
+ * and a slow rescan that catches whatever inotify missed (queue overflow,
+ * watch limit).
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <systemd/sd-daemon.h>
+
+#include "cgtier/cgtier.h"
+#include "log.h"
+#include "manager.h"
+#include "stats.h"
+#include "util.h"
+
+static void on_reconcile_event(void *userdata, reconcile_event ev, const char *cgroup,
+			       const char *file, const char *value, int error)
+{
+	switch (ev) {
+	case RECONCILE_EVENT_WRITTEN:
+		log_debug("%s: %s = %s", cgroup, file, value);
+		break;
+	case RECONCILE_EVENT_VANISHED:
+		log_debug("%s: removed while being configured, skipped", cgroup);
+		break;
+	case RECONCILE_EVENT_NO_KNOB:
+		log_debug("%s: no %s (memory controller not enabled there)", cgroup, file);
+		break;
+	case RECONCILE_EVENT_READ_ONLY:
+		log_warning_errno(error, "%s: %s is read-only (%m): could not set \"%s\"", cgroup,
+				  file, value);
+		break;
+	case RECONCILE_EVENT_FAILED:
+		log_error_errno(error, "%s: failed to write \"%s\" to %s: %m", cgroup, value, file);
+		break;
+	}
+}
+
+static void watch_cgroup(Manager *m, const char *cgroup)
+{
+	_cleanup_free_ char *full = NULL, *path = NULL;
+	char key[16];
+	int wd, r;
+
+	if (m->cgroup_inotify_fd < 0)
+		return;
+	if (strextendf(&full, "%s%s", m->cgroup_root, streq(cgroup, "/") ? "" : cgroup) < 0)
+		return;
+	wd = inotify_add_watch(m->cgroup_inotify_fd, full,
+			       IN_CREATE | IN_MOVED_TO | IN_ONLYDIR | IN_DONT_FOLLOW);
+	if (wd < 0) {
+		if (errno == ENOSPC && !m->watch_limit_warned) {
+			m->watch_limit_warned = true;
+			log_warning("inotify watch limit reached at %s: new cgroups below it are "
+				    "configured by the periodic rescan only (raise "
+				    "fs.inotify.max_user_watches)", cgroup);
+		} else if (errno != ENOENT && errno != ENOTDIR)
+			log_debug_errno(errno, "%s: cannot watch (%m)", cgroup);
+		return;
+	}
+	(void)snprintf_ok(key, sizeof(key), "%d", wd);
+	if (strmap_get(m->cgroup_watches, key))
+		return; /* already watched: same inode, same wd */
+	path = strdup(cgroup);
+	if (!path)
+		return;
+	r = strmap_put(m->cgroup_watches, key, path);
+	if (r >= 0)
+		TAKE_PTR(path);
+}
+
+static void on_visit(void *userdata, const char *cgroup)
+{
+	watch_cgroup(userdata, cgroup);
+}
+
+int manager_new(const ManagerConfig *config, sd_event *event, Manager **ret)
+{
+	_cleanup_manager_ Manager *m = NULL;
+	int r;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->policy_inotify_fd = -EBADF;
+	m->cgroup_inotify_fd = -EBADF;
+	m->kernel_support = -1;
+	m->privileged_uid = 0;
+
+	m->cgroup_root = strdup(config->cgroup_root ?: CGTIER_DEFAULT_CGROUP_ROOT);
+	m->root_prefix = strdup(config->root_prefix ?: "/");
+	m->sysfs_root = strdup(config->sysfs_root ?: CGTIER_DEFAULT_SYSFS_ROOT);
+	if (!m->cgroup_root || !m->root_prefix || !m->sysfs_root)
+		return -ENOMEM;
+
+	if (event)
+		m->event = sd_event_ref(event);
+	else {
+		r = sd_event_default(&m->event);
+		if (r < 0)
+			return r;
+	}
+
+	if (config->backend == CGFS_BACKEND_LIBCGROUP) {
+		r = cgfs_open_libcgroup(m->cgroup_root, &m->fs);
+		if (r < 0)
+			log_notice_errno(r, "libcgroup cannot serve %s (%m): using the openat backend",
+					 m->cgroup_root);
+	}
+	if (!m->fs) {
+		r = cgfs_open_openat(m->cgroup_root, &m->fs);
+		if (r < 0)
+			return log_error_errno(r, "Cannot open cgroup root %s: %m", m->cgroup_root);
+	}
+
+	r = reconciler_new(m->fs, &m->reconciler);
+	if (r < 0)
+		return r;
+	reconciler_set_event_cb(m->reconciler, on_reconcile_event, m);
+	reconciler_set_visit_cb(m->reconciler, on_visit, m);
+
+	r = strmap_new(free, &m->cgroup_watches);
+	if (r < 0)
+		return r;
+
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+Manager *manager_free(Manager *m)
+{
+	if (!m)
+		return NULL;
+	sd_event_source_disable_unref(m->policy_inotify_source);
+	sd_event_source_disable_unref(m->reload_timer);
+	sd_event_source_disable_unref(m->cgroup_inotify_source);
+	sd_event_source_disable_unref(m->rescan_timer);
+	sd_event_source_disable_unref(m->sighup_source);
+	sd_event_source_disable_unref(m->sigterm_source);
+	sd_event_source_disable_unref(m->sigint_source);
+	safe_close(m->policy_inotify_fd);
+	safe_close(m->cgroup_inotify_fd);
+	sd_bus_flush_close_unref(m->bus);
+	strmap_free(m->cgroup_watches);
+	reconciler_free(m->reconciler);
+	policy_set_free(m->policy);
+	cgfs_free(m->fs);
+	sd_event_unref(m->event);
+	free(m->last_error);
+	free(m->cgroup_root);
+	free(m->root_prefix);
+	free(m->sysfs_root);
+	free(m);
+	return NULL;
+}
+
+static void manager_probe_kernel(Manager *m)
+{
+	int r;
+
+	if (m->kernel_support >= 0)
+		return;
+	r = stats_probe_kernel_support(m->fs);
+	if (r == -ENODATA) {
+		log_debug("No cgroup with the memory controller yet: kernel support unknown");
+		return;
+	}
+	if (r < 0) {
+		log_warning_errno(r, "Cannot probe for memory.promotion.max: %m");
+		return;
+	}
+	m->kernel_support = r;
+	reconciler_set_apply(m->reconciler, r > 0);
+	if (r == 0)
+		log_warning("kernel lacks memory.promotion.max: promotion rules inactive "
+			    "(need the cgtier kernel series)");
+	else
+		log_info("Kernel supports per-cgroup promotion limits");
+}
+
+void manager_notify_status(Manager *m)
+{
+	size_t n_rules = m->policy ? policy_set_n_rules(m->policy) : 0;
+
+	if (m->last_error)
+		(void)sd_notifyf(false, "STATUS=Last reload failed, %zu rules in force: %s", n_rules,
+				 m->last_error);
+	else if (m->kernel_support == 0)
+		(void)sd_notifyf(false, "STATUS=%zu rules loaded; kernel lacks promotion knobs, "
+				 "rules inactive", n_rules);
+	else
+		(void)sd_notifyf(false, "STATUS=%zu rules, %zu cgroups managed", n_rules,
+				 reconciler_n_managed(m->reconciler));
+}
+
+int manager_reconcile(Manager *m)
+{
+	struct reconcile_stats st = {};
+	int r;
+
+	manager_probe_kernel(m);
+	r = reconcile_all(m->reconciler, m->policy, &st);
+	if (r < 0)
+		return log_error_errno(r, "Reconciling %s failed: %m", m->cgroup_root);
+	m->last_stats = st;
+	(void)sd_event_now(m->event, CLOCK_REALTIME, &m->last_applied_usec);
+	log_debug("Reconciled %zu cgroups: %zu matched, %zu knobs written, %zu unchanged, "
+		  "%zu vanished, %zu read-only, %zu failed",
+		  st.n_cgroups, st.n_matched, st.n_written, st.n_unchanged, st.n_vanished,
+		  st.n_read_only, st.n_failed);
+	return 0;
+}
+
+static int watch_policy_dirs(Manager *m);
+
+int manager_reload(Manager *m, char **ret_message)
+{
+	_cleanup_policy_set_free_ struct policy_set *set = NULL;
+	_cleanup_free_ char *message = NULL;
+	struct policy_error err = {};
+	char buf[sizeof(err.file) + sizeof(err.message) + 64];
+	int r;
+
+	if (m->ready)
+		(void)sd_notify(false, "RELOADING=1\nSTATUS=Reloading policies");
+	(void)watch_policy_dirs(m);
+
+	r = policy_set_load_dirs(m->root_prefix, &set, &err);
+	if (r < 0) {
+		if (policy_error_format(&err, buf, sizeof(buf)) < 0 || isempty(buf))
+			(void)snprintf_ok(buf, sizeof(buf), "%s", strerror(-r));
+		log_error("%s", buf);
+		log_notice("Keeping the previous %zu rules in force",
+			   m->policy ? policy_set_n_rules(m->policy) : 0);
+		free(m->last_error);
+		m->last_error = strdup(buf);
+		if (m->ready)
+			(void)sd_notify(false, "READY=1");
+		manager_notify_status(m);
+		if (ret_message) {
+			*ret_message = strdup(buf);
+			if (!*ret_message)
+				return -ENOMEM;
+		}
+		return r;
+	}
+
+	/* Everything validated: swap in one step. */
+	policy_set_free(m->policy);
+	m->policy = TAKE_PTR(set);
+	free(m->last_error);
+	m->last_error = NULL;
+
+	r = manager_reconcile(m);
+	if (strextendf(&message, "loaded %zu rules from %zu files", policy_set_n_rules(m->policy),
+		       policy_set_n_files(m->policy)) < 0)
+		return -ENOMEM;
+	log_info("Policies %s; %zu cgroups managed, %zu knobs written", message,
+		 reconciler_n_managed(m->reconciler), m->last_stats.n_written);
+	(void)manager_bus_emit_policy_applied(m);
+	if (m->ready)
+		(void)sd_notify(false, "READY=1");
+	manager_notify_status(m);
+	if (ret_message)
+		*ret_message = TAKE_PTR(message);
+	return r < 0 ? r : 0;
+}
+
+int manager_load(Manager *m)
+{
+	int r;
+
+	manager_probe_kernel(m);
+	r = manager_reload(m, NULL);
+	if (r == -ENOMEM)
+		return r;
+	/* A bad policy at start is not fatal: the daemon runs with no rules
+	 * and serves stats until a good set arrives. */
+	if (r < 0 && !m->policy)
+		return manager_reconcile(m);
+	return 0;
+}
+
+int manager_cgroup_added(Manager *m, const char *cgroup)
+{
+	struct reconcile_stats st = {};
+	int r;
+
+	manager_probe_kernel(m);
+	r = reconcile_subtree(m->reconciler, m->policy, cgroup, &st);
+	if (r < 0)
+		return log_warning_errno(r, "%s: cannot apply rules to new cgroup: %m", cgroup);
+	if (st.n_written > 0)
+		log_debug("%s: new cgroup configured (%zu knobs)", cgroup, st.n_written);
+	return 0;
+}
+
+int manager_canonical_cgroup(const Manager *m, const char *in, char **ret)
+{
+	const char *rel = in;
+	size_t l = strlen(m->cgroup_root);
+
+	if (!in)
+		return -EINVAL;
+	/* Accept the full filesystem path too, as people copy it from ls. */
+	if (strncmp(in, m->cgroup_root, l) == 0 && (in[l] == '/' || in[l] == 0))
+		rel = in + l;
+	return cgfs_path_normalize(rel, ret);
+}
+
+/* --- inotify on cgroupfs --- */
+
+static int on_cgroup_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	Manager *m = userdata;
+	union {
+		struct inotify_event ev;
+		char raw[64 * (sizeof(struct inotify_event) + NAME_MAX + 1)];
+	} buf;
+	bool overflow = false;
+	ssize_t n;
+
+	n = read(fd, &buf, sizeof(buf));
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : log_error_errno(errno, "inotify read: %m");
+
+	for (char *p = buf.raw; p < buf.raw + n;) {
+		struct inotify_event *ev = (struct inotify_event *)p;
+		char key[16];
+		const char *parent;
+
+		p += sizeof(*ev) + ev->len;
+		if (ev->mask & IN_Q_OVERFLOW) {
+			overflow = true;
+			continue;
+		}
+		(void)snprintf_ok(key, sizeof(key), "%d", ev->wd);
+		parent = strmap_get(m->cgroup_watches, key);
+		if (!parent)
+			continue;
+		if (ev->mask & IN_IGNORED) {
+			reconciler_forget(m->reconciler, parent);
+			strmap_remove(m->cgroup_watches, key);
+			continue;
+		}
+		if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && ev->len > 0) {
+			_cleanup_free_ char *child = NULL;
+
+			if (cgfs_path_join(parent, ev->name, &child) < 0)
+				continue;
+			(void)manager_cgroup_added(m, child);
+		}
+	}
+	if (overflow) {
+		log_notice("cgroup inotify queue overflowed: rescanning");
+		(void)manager_reconcile(m);
+	}
+	return 0;
+}
+
+/* --- inotify on the policy directories --- */
+
+static int on_reload_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Manager *m = userdata;
+
+	log_info("Policy directories changed: reloading");
+	(void)manager_reload(m, NULL);
+	return 0;
+}
+
+static int arm_reload_timer(Manager *m)
+{
+	int r;
+
+	/* Editors and package managers write in bursts; reload once after. */
+	if (m->reload_timer) {
+		r = sd_event_source_set_time_relative(m->reload_timer, MANAGER_RELOAD_DEBOUNCE_USEC);
+		if (r < 0)
+			return r;
+		return sd_event_source_set_enabled(m->reload_timer, SD_EVENT_ONESHOT);
+	}
+	return sd_event_add_time_relative(m->event, &m->reload_timer, CLOCK_MONOTONIC,
+					  MANAGER_RELOAD_DEBOUNCE_USEC, 10 * 1000, on_reload_timer, m);
+}
+
+static int on_policy_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	Manager *m = userdata;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	/* Any change counts: the reload itself decides what it means. */
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : log_error_errno(errno, "inotify read: %m");
+	return arm_reload_timer(m);
+}
+
+/* Watches each policy directory, or while it does not exist, the nearest
+ * existing parent so that its creation is noticed. */
+static int watch_policy_dirs(Manager *m)
+{
+	static const char *const dirs[] = { POLICY_DIR_ETC, POLICY_DIR_RUN, POLICY_DIR_LIB };
+
+	if (m->policy_inotify_fd < 0)
+		return 0;
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		_cleanup_free_ char *path = NULL;
+		const char *prefix = streq(m->root_prefix, "/") ? "" : m->root_prefix;
+
+		if (strextendf(&path, "%s%s", prefix, dirs[i]) < 0)
+			return -ENOMEM;
+		for (;;) {
+			char *slash;
+
+			if (inotify_add_watch(m->policy_inotify_fd, path,
+					      IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM |
+					      IN_CLOSE_WRITE | IN_ATTRIB | IN_ONLYDIR) >= 0)
+				break;
+			if (errno != ENOENT && errno != ENOTDIR)
+				return log_warning_errno(errno, "Cannot watch %s: %m", path);
+			slash = strrchr(path, '/');
+			if (!slash || slash == path)
+				break;
+			*slash = 0;
+		}
+	}
+	return 0;
+}
+
+/* --- signals and timers --- */
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	log_info("SIGHUP: reloading policies");
+	(void)manager_reload(userdata, NULL);
+	return 0;
+}
+
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	Manager *m = userdata;
+
+	(void)sd_notify(false, "STOPPING=1");
+	return sd_event_exit(m->event, 0);
+}
+
+static int on_rescan(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Manager *m = userdata;
+	int r;
+
+	(void)manager_reconcile(m);
+	r = sd_event_source_set_time_relative(s, MANAGER_RESCAN_USEC);
+	if (r < 0)
+		return r;
+	return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+int manager_start_watching(Manager *m)
+{
+	int r;
+
+	r = sd_event_add_signal(m->event, &m->sighup_source, SIGHUP, on_sighup, m);
+	if (r < 0)
+		return log_error_errno(r, "Cannot watch SIGHUP: %m");
+	r = sd_event_add_signal(m->event, &m->sigterm_source, SIGTERM, on_exit_signal, m);
+	if (r < 0)
+		return log_error_errno(r, "Cannot watch SIGTERM: %m");
+	r = sd_event_add_signal(m->event, &m->sigint_source, SIGINT, on_exit_signal, m);
+	if (r < 0)
+		return log_error_errno(r, "Cannot watch SIGINT: %m");
+
+	m->policy_inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (m->policy_inotify_fd < 0)
+		return log_error_errno(errno, "inotify_init1: %m");
+	r = sd_event_add_io(m->event, &m->policy_inotify_source, m->policy_inotify_fd, EPOLLIN,
+			    on_policy_inotify, m);
+	if (r < 0)
+		return r;
+	r = watch_policy_dirs(m);
+	if (r < 0)
+		return r;
+
+	m->cgroup_inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (m->cgroup_inotify_fd < 0)
+		return log_error_errno(errno, "inotify_init1: %m");
+	r = sd_event_add_io(m->event, &m->cgroup_inotify_source, m->cgroup_inotify_fd, EPOLLIN,
+			    on_cgroup_inotify, m);
+	if (r < 0)
+		return r;
+	/* New cgroups come before rescans and reloads. */
+	(void)sd_event_source_set_priority(m->cgroup_inotify_source, SD_EVENT_PRIORITY_IMPORTANT);
+
+	r = sd_event_add_time_relative(m->event, &m->rescan_timer, CLOCK_MONOTONIC,
+				       MANAGER_RESCAN_USEC, 5 * 1000 * 1000, on_rescan, m);
+	if (r < 0)
+		return r;
+	return 0;
+}

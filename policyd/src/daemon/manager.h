@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "cgfs.h"
+#include "policy.h"
+#include "reconcile.h"
+#include "strmap.h"
+
+#define MANAGER_RELOAD_DEBOUNCE_USEC (200 * 1000ULL)
+#define MANAGER_RESCAN_USEC (60 * 1000 * 1000ULL)
+
+typedef struct ManagerConfig {
+	const char *cgroup_root;   /* default /sys/fs/cgroup */
+	const char *root_prefix;   /* prefix of the policy directories, default / */
+	const char *sysfs_root;    /* default /sys */
+	cgfs_backend backend;
+} ManagerConfig;
+
+typedef struct Manager {
+	sd_event *event;
+	sd_bus *bus;
+
+	char *cgroup_root;
+	char *root_prefix;
+	char *sysfs_root;
+
+	cgfs *fs;
+	reconciler *reconciler;
+	struct policy_set *policy; /* the set in force: last good one */
+	char *last_error;          /* of the last failed load, NULL after a good one */
+	int kernel_support;        /* 1, 0, or -1 while unknown */
+	uint64_t last_applied_usec;
+	struct reconcile_stats last_stats;
+
+	/* READY=1 sent: reloads then report RELOADING=1/READY=1. */
+	bool ready;
+
+	/* Test hook: the uid allowed to call Reload (root in production). */
+	uid_t privileged_uid;
+
+	int policy_inotify_fd;
+	sd_event_source *policy_inotify_source;
+	sd_event_source *reload_timer;
+
+	int cgroup_inotify_fd;
+	sd_event_source *cgroup_inotify_source;
+	strmap *cgroup_watches; /* wd (decimal) -> cgroup path */
+	bool watch_limit_warned;
+
+	sd_event_source *rescan_timer;
+	sd_event_source *sighup_source, *sigterm_source, *sigint_source;
+} Manager;
+
+int manager_new(const ManagerConfig *config, sd_event *event, Manager **ret);
+Manager *manager_free(Manager *m);
+static inline void manager_freep(Manager **m)
+{
+	if (*m)
+		*m = manager_free(*m);
+}
+#define _cleanup_manager_ __attribute__((cleanup(manager_freep)))
+
+/* First load and apply; a bad policy at start is logged and starts empty. */
+int manager_load(Manager *m);
+
+/* Signals, inotify watches and the rescan timer (not used by tests); call
+ * before manager_load() so that its walk adds the cgroup watches. */
+int manager_start_watching(Manager *m);
+
+/*
+ * Loads every policy file; on success swaps the set in atomically and
+ * reconciles. On -EINVAL (invalid content) or a read error the old set stays
+ * in force, m->last_error and *ret_message say file:line:column: why.
+ * *ret_message is always set on return >= 0 and on the failures above.
+ */
+int manager_reload(Manager *m, char **ret_message);
+
+/* Full reconcile with the current set. */
+int manager_reconcile(Manager *m);
+
+/* A cgroup appeared: watch it and apply its rule now. */
+int manager_cgroup_added(Manager *m, const char *cgroup);
+
+/* Canonical cgroup path for a user-supplied one: accepts "a/b", "/a/b" and
+ * "<cgroup root>/a/b". -EINVAL when it is not valid or would leave the root. */
+int manager_canonical_cgroup(const Manager *m, const char *in, char **ret);
+
+void manager_notify_status(Manager *m);
+
+/* manager-bus.c */
+int manager_bus_attach(Manager *m, sd_bus *bus);
+int manager_connect_bus(Manager *m, const char *address, bool user_bus);
+int manager_bus_emit_policy_applied(Manager *m);

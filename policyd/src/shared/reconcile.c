@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cgtier/cgtier.h"
+#include "rate.h"
+#include "reconcile.h"
+#include "strmap.h"
+#include "util.h"
+
+struct reconciler {
+	cgfs *fs;
+	strmap *managed; /* canonical cgroup path -> struct reconcile_entry */
+	uint64_t generation;
+	bool apply;
+	reconcile_event_cb cb;
+	void *cb_userdata;
+	reconcile_visit_cb visit;
+	void *visit_userdata;
+};
+
+static void entry_free(void *p)
+{
+	struct reconcile_entry *e = p;
+
+	free(e->rule);
+	free(e);
+}
+
+int reconciler_new(cgfs *fs, reconciler **ret)
+{
+	_cleanup_free_ reconciler *r = NULL;
+	int k;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	k = strmap_new(entry_free, &r->managed);
+	if (k < 0)
+		return k;
+	r->fs = fs;
+	r->apply = true;
+	*ret = TAKE_PTR(r);
+	return 0;
+}
+
+reconciler *reconciler_free(reconciler *r)
+{
+	if (!r)
+		return NULL;
+	strmap_free(r->managed);
+	free(r);
+	return NULL;
+}
+
+void reconciler_set_apply(reconciler *r, bool apply)
+{
+	r->apply = apply;
+}
+
+void reconciler_set_event_cb(reconciler *r, reconcile_event_cb cb, void *userdata)
+{
+	r->cb = cb;
+	r->cb_userdata = userdata;
+}
+
+void reconciler_set_visit_cb(reconciler *r, reconcile_visit_cb cb, void *userdata)
+{
+	r->visit = cb;
+	r->visit_userdata = userdata;
+}
+
+static bool is_vanished(int e)
+{
+	return e == -ENOENT || e == -ENODEV;
+}
+
+static bool is_read_only(int e)
+{
+	return e == -EACCES || e == -EPERM || e == -EROFS || e == -EISDIR;
+}
+
+static void emit(reconciler *r, reconcile_event ev, const char *cgroup, const char *file,
+		 const char *value, int error)
+{
+	if (r->cb)
+		r->cb(r->cb_userdata, ev, cgroup, file, value, error);
+}
+
+/* Outcome of one knob; KNOB_VANISHED stops work on the cgroup. */
+enum knob_result { KNOB_OK, KNOB_VANISHED };
+
+/* A missing knob file looks like a missing cgroup; tell the two apart. */
+static enum knob_result classify_enoent(reconciler *r, const char *cgroup, const char *file,
+					struct reconcile_stats *st)
+{
+	if (cgfs_cgroup_exists(r->fs, cgroup) > 0) {
+		emit(r, RECONCILE_EVENT_NO_KNOB, cgroup, file, NULL, -ENOENT);
+		return KNOB_OK;
+	}
+	st->n_vanished++;
+	emit(r, RECONCILE_EVENT_VANISHED, cgroup, file, NULL, -ENOENT);
+	return KNOB_VANISHED;
+}
+
+static bool max_equal(const char *current, const char *desired)
+{
+	uint64_t cm, cp, dm, dp;
+
+	if (promotion_max_parse(current, &cm, &cp) < 0 ||
+	    promotion_max_parse(desired, &dm, &dp) < 0)
+		return false;
+	return cm == dm && cp == dp;
+}
+
+static bool weight_equal(const char *current, const char *desired)
+{
+	uint32_t c, d;
+
+	if (promotion_weight_parse(current, &c) < 0 || promotion_weight_parse(desired, &d) < 0)
+		return false;
+	return c == d;
+}
+
+static enum knob_result apply_knob(reconciler *r, const char *cgroup, const char *file,
+				   const char *desired,
+				   bool (*equal)(const char *, const char *),
+				   struct reconcile_stats *st)
+{
+	_cleanup_free_ char *current = NULL;
+	int k;
+
+	k = cgfs_read_line(r->fs, cgroup, file, &current);
+	if (k == -ENOENT)
+		return classify_enoent(r, cgroup, file, st);
+	if (is_vanished(k)) {
+		st->n_vanished++;
+		emit(r, RECONCILE_EVENT_VANISHED, cgroup, file, NULL, k);
+		return KNOB_VANISHED;
+	}
+	/* An unreadable knob is written anyway: the write tells us more. */
+	if (k >= 0 && equal(current, desired)) {
+		st->n_unchanged++;
+		return KNOB_OK;
+	}
+
+	k = cgfs_write(r->fs, cgroup, file, desired);
+	if (k >= 0) {
+		st->n_written++;
+		emit(r, RECONCILE_EVENT_WRITTEN, cgroup, file, desired, 0);
+		return KNOB_OK;
+	}
+	if (k == -ENOENT)
+		return classify_enoent(r, cgroup, file, st);
+	if (is_vanished(k)) {
+		st->n_vanished++;
+		emit(r, RECONCILE_EVENT_VANISHED, cgroup, file, desired, k);
+		return KNOB_VANISHED;
+	}
+	if (is_read_only(k)) {
+		st->n_read_only++;
+		emit(r, RECONCILE_EVENT_READ_ONLY, cgroup, file, desired, k);
+	} else {
+		st->n_failed++;
+		emit(r, RECONCILE_EVENT_FAILED, cgroup, file, desired, k);
+	}
+	return KNOB_OK;
+}
+
+static int reconcile_cgroup(reconciler *r, const struct policy_set *set, const char *cgroup,
+			    struct reconcile_stats *st)
+{
+	const struct policy_rule *rule = NULL;
+	struct reconcile_entry *prev, *e;
+	char max[RATE_STRING_MAX], weight[16];
+	bool want_max = false, want_weight = false;
+	int k;
+
+	/* The root cgroup carries no promotion knobs. */
+	if (streq(cgroup, "/"))
+		return 0;
+	st->n_cgroups++;
+
+	k = set ? policy_set_resolve(set, cgroup + 1, &rule) : -ENOENT;
+	if (k == -ENOENT || k == -EINVAL)
+		rule = NULL; /* no rule, or a name the policy language cannot match */
+	else if (k < 0)
+		return k;
+
+	prev = strmap_get(r->managed, cgroup);
+	if (!rule && !prev)
+		return 0;
+
+	if (rule) {
+		const struct promotion_setting *s = &rule->promotion;
+
+		st->n_matched++;
+		if (s->has_max || s->has_period) {
+			k = promotion_setting_to_max_string(s, max, sizeof(max));
+			if (k < 0)
+				return k;
+			want_max = true;
+		}
+		if (s->has_weight) {
+			k = snprintf_ok(weight, sizeof(weight), "%u", s->weight);
+			if (k < 0)
+				return k;
+			want_weight = true;
+		}
+	}
+	/* Keys we set before and nobody sets now go back to the defaults. */
+	if (!want_max && prev && prev->owns_max) {
+		strscpy(max, sizeof(max), PROMOTION_MAX_DEFAULT_STRING);
+		want_max = true;
+	}
+	if (!want_weight && prev && prev->owns_weight) {
+		(void)snprintf_ok(weight, sizeof(weight), "%u", PROMOTION_WEIGHT_DEFAULT);
+		want_weight = true;
+	}
+
+	if (r->apply) {
+		if (want_max && apply_knob(r, cgroup, CGTIER_KNOB_PROMOTION_MAX, max, max_equal,
+					   st) == KNOB_VANISHED)
+			goto vanished;
+		if (want_weight && apply_knob(r, cgroup, CGTIER_KNOB_PROMOTION_WEIGHT, weight,
+					      weight_equal, st) == KNOB_VANISHED)
+			goto vanished;
+	}
+
+	if (!rule) {
+		strmap_remove(r->managed, cgroup);
+		return 0;
+	}
+
+	e = prev;
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		k = strmap_put(r->managed, cgroup, e);
+		if (k < 0) {
+			free(e);
+			return k;
+		}
+	}
+	if (!streq_ptr(e->rule, rule->name)) {
+		char *n = strdup(rule->name);
+
+		if (!n)
+			return -ENOMEM;
+		free(e->rule);
+		e->rule = n;
+	}
+	e->setting = rule->promotion;
+	e->owns_max = rule->promotion.has_max || rule->promotion.has_period;
+	e->owns_weight = rule->promotion.has_weight;
+	e->generation = r->generation;
+	return 0;
+
+vanished:
+	reconciler_forget(r, cgroup);
+	return 0;
+}
+
+struct walk_ctx {
+	reconciler *r;
+	const struct policy_set *set;
+	struct reconcile_stats *st;
+};
+
+static int walk_cb(void *userdata, const char *cgroup)
+{
+	struct walk_ctx *w = userdata;
+
+	if (w->r->visit)
+		w->r->visit(w->r->visit_userdata, cgroup);
+	return reconcile_cgroup(w->r, w->set, cgroup, w->st);
+}
+
+int reconcile_all(reconciler *r, const struct policy_set *set, struct reconcile_stats *stats)
+{
+	struct reconcile_stats st = {};
+	struct walk_ctx w = { .r = r, .set = set, .st = &st };
+	const char *key;
+	void *value;
+	size_t i = 0;
+	int k;
+
+	r->generation++;
+	k = cgfs_walk(r->fs, "/", walk_cb, &w);
+	if (k < 0)
+		return k;
+
+	/* Whatever the walk did not see is gone. */
+	while (strmap_iterate(r->managed, &i, &key, &value)) {
+		const struct reconcile_entry *e = value;
+
+		if (e->generation != r->generation)
+			strmap_remove_current(r->managed, i);
+	}
+	if (stats)
+		*stats = st;
+	return 0;
+}
+
+int reconcile_subtree(reconciler *r, const struct policy_set *set, const char *cgroup,
+		      struct reconcile_stats *stats)
+{
+	struct reconcile_stats st = {};
+	struct walk_ctx w = { .r = r, .set = set, .st = &st };
+	int k;
+
+	k = cgfs_walk(r->fs, cgroup, walk_cb, &w);
+	if (is_vanished(k) || k == -ENOTDIR)
+		k = 0; /* gone before we got to it */
+	if (k < 0)
+		return k;
+	if (stats)
+		*stats = st;
+	return 0;
+}
+
+void reconciler_forget(reconciler *r, const char *cgroup)
+{
+	size_t l = strlen(cgroup), i = 0;
+	const char *key;
+
+	if (streq(cgroup, "/")) {
+		while (strmap_iterate(r->managed, &i, NULL, NULL))
+			strmap_remove_current(r->managed, i);
+		return;
+	}
+	strmap_remove(r->managed, cgroup);
+	while (strmap_iterate(r->managed, &i, &key, NULL))
+		if (strncmp(key, cgroup, l) == 0 && key[l] == '/')
+			strmap_remove_current(r->managed, i);
+}
+
+const struct reconcile_entry *reconciler_get(const reconciler *r, const char *cgroup)
+{
+	return strmap_get(r->managed, cgroup);
+}
+
+size_t reconciler_n_managed(const reconciler *r)
+{
+	return strmap_size(r->managed);
+}
+
+bool reconciler_iterate(const reconciler *r, size_t *i, const char **ret_cgroup,
+			const struct reconcile_entry **ret_entry)
+{
+	void *v;
+
+	if (!strmap_iterate(r->managed, i, ret_cgroup, &v))
+		return false;
+	if (ret_entry)
+		*ret_entry = v;
+	return true;
+}
