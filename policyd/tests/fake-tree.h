@@ -128,3 +128,11 @@ static inline int fake_run_suite(Suite *s)
 	srunner_free(sr);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+static inline int unlink_tree_file(const char *root, const char *rel)
+{
+	char p[PATH_MAX];
+
+	fake_path(p, sizeof(p), "%s/%s", root, rel);
+	return unlink(p);
+}

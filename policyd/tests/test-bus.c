@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The D-Bus API over a socketpair: the manager serves one end from a thread
+ * with its own sd-event loop, the test calls methods on the other. No bus
+ * daemon needed. Everything is created inside each test, after Check's fork.
+ */
+#include <pthread.h>
+#include <sys/socket.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+#include <systemd/sd-id128.h>
+
+#include "cgtier/bus.h"
+#include "cgtier/cgtier.h"
+#include "fake-tree.h"
+#include "log.h"
+#include "manager.h"
+#include "util.h"
+
+static const char web_policy[] =
+	"version: 1\n"
+	"rules:\n"
+	"  - name: web\n"
+	"    priority: 10\n"
+	"    match:\n"
+	"      cgroup: \"system.slice/*.service\"\n"
+	"    promotion:\n"
+	"      max: 64MiB/s\n"
+	"      weight: 50\n";
+
+static char *tree;
+static char cgroot[PATH_MAX], sysroot[PATH_MAX];
+
+struct server {
+	int fd;
+	uid_t privileged_uid;
+	pthread_t thread;
+	int result;
+};
+
+static struct server srv;
+static sd_bus *client;
+
+static void *server_main(void *p)
+{
+	struct server *s = p;
+	ManagerConfig cfg = {
+		.cgroup_root = cgroot,
+		.root_prefix = tree,
+		.sysfs_root = sysroot,
+		.backend = CGFS_BACKEND_OPENAT,
+	};
+	sd_event *e = NULL;
+	sd_bus *bus = NULL;
+	Manager *m = NULL;
+	sd_id128_t id;
+	int r;
+
+	r = sd_event_new(&e);
+	if (r >= 0)
+		r = manager_new(&cfg, e, &m);
+	if (r >= 0) {
+		m->privileged_uid = s->privileged_uid;
+		r = manager_load(m);
+	}
+	if (r >= 0)
+		r = sd_bus_new(&bus);
+	if (r >= 0)
+		r = sd_bus_set_fd(bus, s->fd, s->fd);
+	if (r >= 0)
+		r = sd_id128_randomize(&id);
+	if (r >= 0)
+		r = sd_bus_set_server(bus, true, id);
+	if (r >= 0)
+		r = sd_bus_set_anonymous(bus, true);
+	if (r >= 0)
+		r = sd_bus_start(bus);
+	if (r >= 0)
+		r = manager_bus_attach(m, bus);
+	if (r >= 0)
+		r = sd_bus_attach_event(bus, e, 0);
+	if (r >= 0)
+		r = sd_bus_set_exit_on_disconnect(bus, true);
+	if (r >= 0)
+		r = sd_event_loop(e);
+	s->result = r;
+	if (bus)
+		sd_bus_detach_event(bus);
+	sd_bus_flush_close_unref(bus);
+	manager_free(m);
+	sd_event_unref(e);
+	return NULL;
+}
+
+static void start_server(uid_t privileged_uid)
+{
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	srv = (struct server){ .fd = sv[0], .privileged_uid = privileged_uid };
+	ck_assert_int_eq(pthread_create(&srv.thread, NULL, server_main, &srv), 0);
+	ck_assert_int_ge(sd_bus_new(&client), 0);
+	ck_assert_int_ge(sd_bus_set_fd(client, sv[1], sv[1]), 0);
+	ck_assert_int_ge(sd_bus_start(client), 0);
+}
+
+static void setup(void)
+{
+	log_set_max_level(LOG_CRIT);
+	tree = fake_tree_new();
+	fake_path(cgroot, sizeof(cgroot), "%s/cgroup", tree);
+	fake_path(sysroot, sizeof(sysroot), "%s/sys", tree);
+	fake_cgroup(tree, "cgroup", false);
+	fake_cgroup(tree, "cgroup/system.slice", true);
+	fake_cgroup(tree, "cgroup/system.slice/a.service", true);
+	fake_write(tree, "cgroup/system.slice/a.service/memory.stat",
+		   "anon 1\npgpromote_success 42\n");
+	fake_write(tree, "cgroup/system.slice/a.service/memory.numa_stat",
+		   "anon N0=4096 N1=8192\nfile N0=0 N1=0\n");
+	fake_cgroup(tree, "cgroup/user.slice", true);
+	fake_mkdir(tree, "etc/cgtier/policies.d");
+	fake_write(tree, "etc/cgtier/policies.d/50-web.yaml", web_policy);
+	fake_mkdir(tree, "sys/devices/system/node/node0");
+	fake_mkdir(tree, "sys/devices/system/node/node1");
+	fake_write(tree, "sys/devices/system/node/online", "0-1\n");
+	fake_write(tree, "sys/devices/system/node/has_cpu", "0\n");
+	fake_write(tree, "sys/devices/system/node/node0/meminfo", "Node 0 MemTotal: 1024 kB\n");
+	fake_mkdir(tree, "sys/devices/virtual/memory_tiering/memory_tier4");
+	fake_mkdir(tree, "sys/devices/virtual/memory_tiering/memory_tier18");
+	fake_write(tree, "sys/devices/virtual/memory_tiering/memory_tier4/nodelist", "0\n");
+	fake_write(tree, "sys/devices/virtual/memory_tiering/memory_tier18/nodelist", "1\n");
+	client = NULL;
+}
+
+static void teardown(void)
+{
+	if (client) {
+		client = sd_bus_flush_close_unref(client);
+		pthread_join(srv.thread, NULL);
+		ck_assert_int_ge(srv.result, 0);
+	}
+	fake_rm_rf(tree);
+	free(tree);
+}
+
+static int call(const char *member, sd_bus_error *error, sd_bus_message **reply,
+		const char *types, ...)
+{
+	sd_bus_message *m = NULL;
+	va_list ap;
+	int r;
+
+	r = sd_bus_message_new_method_call(client, &m, NULL, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
+					   member);
+	ck_assert_int_ge(r, 0);
+	if (types) {
+		va_start(ap, types);
+		r = sd_bus_message_appendv(m, types, ap);
+		va_end(ap);
+		ck_assert_int_ge(r, 0);
+	}
+	r = sd_bus_call(client, m, 0, error, reply);
+	sd_bus_message_unref(m);
+	return r;
+}
+
+START_TEST(test_bus_list_cgroups_shows_effective_rules)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *path, *rule, *human, *max;
+	uint32_t weight;
+	int n = 0;
+
+	start_server(0);
+	ck_assert_int_ge(call("ListCgroups", NULL, &reply, NULL), 0);
+	ck_assert_int_ge(sd_bus_message_enter_container(reply, 'a', "(ssssu)"), 0);
+	while (sd_bus_message_read(reply, "(ssssu)", &path, &rule, &human, &max, &weight) > 0) {
+		ck_assert_str_eq(path, "/system.slice/a.service");
+		ck_assert_str_eq(rule, "web");
+		ck_assert_str_eq(max, "67108864 1000000");
+		ck_assert_uint_eq(weight, 50);
+		ck_assert_ptr_nonnull(strstr(human, "64.0 MiB/s"));
+		n++;
+	}
+	ck_assert_int_eq(n, 1);
+}
+END_TEST
+
+START_TEST(test_bus_get_cgroup_stats_returns_all_sources)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *key;
+	uint64_t v, promoted = 0, pg;
+	uint32_t node;
+	int has_pg, n_keys = 0, n_nodes = 0;
+
+	start_server(0);
+	ck_assert_int_ge(call("GetCgroupStats", NULL, &reply, "s", "system.slice/a.service"), 0);
+	ck_assert_int_ge(sd_bus_message_enter_container(reply, 'a', "{st}"), 0);
+	while (sd_bus_message_read(reply, "{st}", &key, &v) > 0) {
+		if (streq(key, "promoted"))
+			promoted = v;
+		n_keys++;
+	}
+	ck_assert_int_ge(sd_bus_message_exit_container(reply), 0);
+	ck_assert_int_eq(n_keys, 9);
+	ck_assert_uint_eq(promoted, 7);
+	ck_assert_int_ge(sd_bus_message_read(reply, "bt", &has_pg, &pg), 0);
+	ck_assert(has_pg);
+	ck_assert_uint_eq(pg, 42);
+	ck_assert_int_ge(sd_bus_message_enter_container(reply, 'a', "(ut)"), 0);
+	while (sd_bus_message_read(reply, "(ut)", &node, &v) > 0)
+		n_nodes++;
+	ck_assert_int_eq(n_nodes, 2);
+}
+END_TEST
+
+START_TEST(test_bus_accepts_full_filesystem_path)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	char full[PATH_MAX];
+
+	start_server(0);
+	fake_path(full, sizeof(full), "%s/system.slice/a.service", cgroot);
+	ck_assert_int_ge(call("GetCgroupStats", NULL, &reply, "s", full), 0);
+}
+END_TEST
+
+START_TEST(test_bus_rejects_paths_outside_cgroupfs)
+{
+	static const char *const bad[] = { "../etc", "/system.slice/../../etc", "/./x", "a/../b" };
+
+	start_server(0);
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+		ck_assert_int_lt(call("GetCgroupStats", &error, NULL, "s", bad[i]), 0);
+		ck_assert_msg(sd_bus_error_has_name(&error, CGTIER_BUS_ERROR_INVALID_PATH),
+			      "%s: got %s", bad[i], error.name);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+		ck_assert_int_lt(call("Explain", &error, NULL, "s", bad[i]), 0);
+		ck_assert(sd_bus_error_has_name(&error, CGTIER_BUS_ERROR_INVALID_PATH));
+	}
+}
+END_TEST
+
+START_TEST(test_bus_missing_cgroup_is_no_such_cgroup)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+	start_server(0);
+	ck_assert_int_lt(call("GetCgroupStats", &error, NULL, "s", "/nope.slice"), 0);
+	ck_assert(sd_bus_error_has_name(&error, CGTIER_BUS_ERROR_NO_SUCH_CGROUP));
+}
+END_TEST
+
+START_TEST(test_bus_explain_names_the_winner)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *text;
+
+	start_server(0);
+	ck_assert_int_ge(call("Explain", NULL, &reply, "s", "/system.slice/a.service"), 0);
+	ck_assert_int_ge(sd_bus_message_read(reply, "s", &text), 0);
+	ck_assert_ptr_nonnull(strstr(text, "web"));
+}
+END_TEST
+
+START_TEST(test_bus_validate_reports_position)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *good = NULL, *bad = NULL;
+	const char *msg;
+	int ok;
+
+	start_server(0);
+	ck_assert_int_ge(call("Validate", NULL, &good, "s", web_policy), 0);
+	ck_assert_int_ge(sd_bus_message_read(good, "bs", &ok, &msg), 0);
+	ck_assert(ok);
+	ck_assert_int_ge(call("Validate", NULL, &bad, "s", "version: 1\nrules:\n  - nam: x\n"), 0);
+	ck_assert_int_ge(sd_bus_message_read(bad, "bs", &ok, &msg), 0);
+	ck_assert(!ok);
+	ck_assert_msg(strstr(msg, "<validate>:3:") != NULL, "%s", msg);
+}
+END_TEST
+
+static char *get_string_property(const char *name)
+{
+	char *v = NULL;
+
+	ck_assert_int_ge(sd_bus_get_property_string(client, NULL, CGTIER_BUS_PATH,
+						    CGTIER_BUS_INTERFACE, name, NULL, &v), 0);
+	return v;
+}
+
+static uint32_t list_count(void)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *a, *b, *c, *d;
+	uint32_t w, n = 0;
+
+	ck_assert_int_ge(call("ListCgroups", NULL, &reply, NULL), 0);
+	ck_assert_int_ge(sd_bus_message_enter_container(reply, 'a', "(ssssu)"), 0);
+	while (sd_bus_message_read(reply, "(ssssu)", &a, &b, &c, &d, &w) > 0)
+		n++;
+	return n;
+}
+
+START_TEST(test_bus_reload_bad_set_keeps_old_rules)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *r1 = NULL, *r2 = NULL;
+	_cleanup_free_ char *err1 = NULL, *err2 = NULL;
+	const char *msg;
+	int ok;
+
+	start_server(0);
+	ck_assert_uint_eq(list_count(), 1);
+	/* A good second file and a bad third: nothing of the new set applies. */
+	fake_cgroup(tree, "cgroup/user.slice/u.service", true);
+	fake_write(tree, "etc/cgtier/policies.d/60-user.yaml",
+		   "version: 1\nrules:\n  - name: user\n    priority: 1\n    match:\n"
+		   "      cgroup: \"user.slice/*\"\n    promotion:\n      weight: 5\n");
+	fake_write(tree, "etc/cgtier/policies.d/70-bad.yaml",
+		   "version: 1\nrules:\n  - name: bad\n    priority: 1\n    match:\n"
+		   "      cgroup: \"x\"\n    promotion:\n      maxx: 1MiB/s\n");
+	ck_assert_int_ge(call("Reload", NULL, &r1, NULL), 0);
+	ck_assert_int_ge(sd_bus_message_read(r1, "bs", &ok, &msg), 0);
+	ck_assert(!ok);
+	ck_assert_msg(strstr(msg, "70-bad.yaml:8:") != NULL, "%s", msg);
+	err1 = get_string_property("LastError");
+	ck_assert_str_eq(err1, msg);
+	ck_assert_uint_eq(list_count(), 1);
+	{
+		_cleanup_free_ char *w = fake_read(tree, "cgroup/user.slice/u.service/memory.promotion.weight");
+		ck_assert_str_eq(w, "100\n");
+	}
+
+	/* Fixed: the whole new set applies at once and the error clears. */
+	ck_assert_int_eq(unlink_tree_file(tree, "etc/cgtier/policies.d/70-bad.yaml"), 0);
+	ck_assert_int_ge(call("Reload", NULL, &r2, NULL), 0);
+	ck_assert_int_ge(sd_bus_message_read(r2, "bs", &ok, &msg), 0);
+	ck_assert_msg(ok, "%s", msg);
+	ck_assert_uint_eq(list_count(), 2);
+	err2 = get_string_property("LastError");
+	ck_assert_str_eq(err2, "");
+}
+END_TEST
+
+START_TEST(test_bus_reload_requires_root)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+	/* Tests may run as root: make the daemon expect someone else. */
+	start_server(getuid() + 4242);
+	ck_assert_int_lt(call("Reload", &error, NULL, NULL), 0);
+	ck_assert(sd_bus_error_has_name(&error, CGTIER_BUS_ERROR_ACCESS_DENIED));
+}
+END_TEST
+
+START_TEST(test_bus_properties)
+{
+	_cleanup_free_ char *version = NULL, *backend = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *files = NULL;
+	uint32_t managed = 0;
+	int supported = 0;
+	const char *path, *state;
+	uint32_t n_rules;
+
+	start_server(0);
+	version = get_string_property("Version");
+	ck_assert_str_eq(version, CGTIER_VERSION);
+	backend = get_string_property("Backend");
+	ck_assert_str_eq(backend, "openat");
+	ck_assert_int_ge(sd_bus_get_property_trivial(client, NULL, CGTIER_BUS_PATH,
+						     CGTIER_BUS_INTERFACE, "ManagedCgroups",
+						     NULL, 'u', &managed), 0);
+	ck_assert_uint_eq(managed, 1);
+	ck_assert_int_ge(sd_bus_get_property_trivial(client, NULL, CGTIER_BUS_PATH,
+						     CGTIER_BUS_INTERFACE,
+						     "KernelSupportsPromotionKnobs", NULL, 'b',
+						     &supported), 0);
+	ck_assert(supported);
+	ck_assert_int_ge(sd_bus_get_property(client, NULL, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
+					     "PolicyFiles", NULL, &files, "a(ssu)"), 0);
+	ck_assert_int_ge(sd_bus_message_enter_container(files, 'a', "(ssu)"), 0);
+	ck_assert_int_gt(sd_bus_message_read(files, "(ssu)", &path, &state, &n_rules), 0);
+	ck_assert_ptr_nonnull(strstr(path, "50-web.yaml"));
+	ck_assert_str_eq(state, "loaded");
+	ck_assert_uint_eq(n_rules, 1);
+}
+END_TEST
+
+START_TEST(test_bus_kernel_without_knobs_is_reported)
+{
+	int supported = 1;
+	char p[PATH_MAX];
+	_cleanup_free_ char *w = NULL;
+
+	/* An old kernel: memory controller files, no promotion knobs. */
+	fake_write(tree, "cgroup/system.slice/memory.current", "0\n");
+	fake_path(p, sizeof(p), "%s/cgroup/system.slice/memory.promotion.max", tree);
+	ck_assert_int_eq(unlink(p), 0);
+	fake_path(p, sizeof(p), "%s/cgroup/system.slice/a.service/memory.promotion.weight", tree);
+	start_server(0);
+	ck_assert_int_ge(sd_bus_get_property_trivial(client, NULL, CGTIER_BUS_PATH,
+						     CGTIER_BUS_INTERFACE,
+						     "KernelSupportsPromotionKnobs", NULL, 'b',
+						     &supported), 0);
+	ck_assert(!supported);
+	w = fake_read(tree, "cgroup/system.slice/a.service/memory.promotion.weight");
+	ck_assert_str_eq(w, "100\n");
+}
+END_TEST
+
+START_TEST(test_bus_get_topology)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	uint32_t id, tier_id;
+	int has_cpu, has_mem, tier, n = 0;
+	uint64_t total, free_b;
+	const uint32_t *nodes;
+	size_t sz;
+
+	start_server(0);
+	ck_assert_int_ge(call("GetTopology", NULL, &reply, NULL), 0);
+	ck_assert_int_ge(sd_bus_message_enter_container(reply, 'a', "(ubbitt)"), 0);
+	while (sd_bus_message_read(reply, "(ubbitt)", &id, &has_cpu, &has_mem, &tier, &total,
+				   &free_b) > 0) {
+		ck_assert_int_eq(tier, id == 0 ? 4 : 18);
+		n++;
+	}
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_ge(sd_bus_message_exit_container(reply), 0);
+	ck_assert_int_ge(sd_bus_message_enter_container(reply, 'a', "(uau)"), 0);
+	ck_assert_int_ge(sd_bus_message_enter_container(reply, 'r', "uau"), 0);
+	ck_assert_int_ge(sd_bus_message_read(reply, "u", &tier_id), 0);
+	ck_assert_uint_eq(tier_id, 4);
+	ck_assert_int_ge(sd_bus_message_read_array(reply, 'u', (const void **)&nodes, &sz), 0);
+	ck_assert_uint_eq(sz, sizeof(uint32_t));
+	ck_assert_uint_eq(nodes[0], 0);
+}
+END_TEST
+
+static int on_applied(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	uint32_t *rules = userdata, managed, written;
+
+	ck_assert_int_ge(sd_bus_message_read(m, "uuu", rules, &managed, &written), 0);
+	return 0;
+}
+
+START_TEST(test_bus_reload_emits_policy_applied)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	uint32_t rules = 0;
+
+	start_server(0);
+	ck_assert_int_ge(sd_bus_match_signal(client, NULL, NULL, CGTIER_BUS_PATH,
+					     CGTIER_BUS_INTERFACE, "PolicyApplied", on_applied,
+					     &rules), 0);
+	ck_assert_int_ge(call("Reload", NULL, &reply, NULL), 0);
+	while (sd_bus_process(client, NULL) > 0)
+		;
+	ck_assert_uint_eq(rules, 1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("bus");
+	TCase *tc = tcase_create("socketpair");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_bus_list_cgroups_shows_effective_rules);
+	tcase_add_test(tc, test_bus_get_cgroup_stats_returns_all_sources);
+	tcase_add_test(tc, test_bus_accepts_full_filesystem_path);
+	tcase_add_test(tc, test_bus_rejects_paths_outside_cgroupfs);
+	tcase_add_test(tc, test_bus_missing_cgroup_is_no_such_cgroup);
+	tcase_add_test(tc, test_bus_explain_names_the_winner);
+	tcase_add_test(tc, test_bus_validate_reports_position);
+	tcase_add_test(tc, test_bus_reload_bad_set_keeps_old_rules);
+	tcase_add_test(tc, test_bus_reload_requires_root);
+	tcase_add_test(tc, test_bus_properties);
+	tcase_add_test(tc, test_bus_kernel_without_knobs_is_reported);
+	tcase_add_test(tc, test_bus_get_topology);
+	tcase_add_test(tc, test_bus_reload_emits_policy_applied);
+	suite_add_tcase(s, tc);
+	return fake_run_suite(s);
+}
