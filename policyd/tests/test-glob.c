@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "fake-tree.h"
-#include "glob.h"
+#include "policy-glob.h"
 #include "util.h"
 
 #define assert_match(p, s) ck_assert_msg(glob_match(p, s), "\"%s\" should match \"%s\"", p, s)
@@ -115,6 +115,8 @@ START_TEST(test_glob_cgroup_validate_rejects_bad_globs)
 	cgroup_glob_invalid("a/[ab]", "character classes (\"[...]\") are not supported in cgroup globs; use ? or *");
 	cgroup_glob_invalid("a/***", "\"***\" is ambiguous: use \"*\" (within a component) or \"**\" (across \"/\")");
 	cgroup_glob_invalid("a\tb", "cgroup glob contains a control character");
+	cgroup_glob_invalid("system.slice/{a,b}.service",
+			    "alternatives (\"{a,b}\") are not supported in cgroup globs; write one rule per alternative");
 }
 END_TEST
 
@@ -141,6 +143,9 @@ START_TEST(test_glob_unit_validate_catches_globs_that_never_match)
 	unit_glob_invalid("system.slice/x.service",
 			  "unit globs match unit names, which have no \"/\"; use cgroup: for paths");
 	unit_glob_invalid("", "unit glob is empty");
+	unit_glob_invalid("{nginx,db}.service",
+			  "alternatives (\"{a,b}\") are not supported in unit globs; write one rule per alternative");
+	unit_glob_invalid("my app.service", "unit glob contains \" \": unit names have only letters, digits and \":-_.\\@\"");
 }
 END_TEST
 

@@ -2,7 +2,7 @@
 #include <inttypes.h>
 #include <strings.h>
 
-#include "glob.h"
+#include "policy-glob.h"
 #include "policy-internal.h"
 
 /* What a cgroup looks like to selectors, derived once per resolution. */

@@ -2,7 +2,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 
-#include "glob.h"
+#include "policy-glob.h"
 #include "policy-internal.h"
 #include "policy-yaml.h"
 

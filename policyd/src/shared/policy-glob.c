@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
 #include <stdarg.h>
 
-#include "glob.h"
+#include "policy-glob.h"
 #include "util.h"
 
 enum token_type {
@@ -177,6 +178,10 @@ static int glob_validate_common(const char *what, const char *pattern, char *why
 		if (*c == '[' || *c == ']')
 			return invalid(why, why_size, "character classes (\"[...]\") are not supported in %s globs; use ? or *",
 				       what);
+		if (*c == '{' || *c == '}')
+			return invalid(why, why_size,
+				       "alternatives (\"{a,b}\") are not supported in %s globs; write one rule per alternative",
+				       what);
 	}
 
 	if (strstr(pattern, "***"))
@@ -241,6 +246,11 @@ int glob_unit_validate(const char *pattern, char *why, size_t why_size)
 		return invalid(why, why_size, "unit globs match unit names, which have no \"/\"; use cgroup: for paths");
 	if (strlen(pattern) > 255)
 		return invalid(why, why_size, "unit glob is longer than a unit name can be (255)");
+	/* systemd's unit name alphabet, plus our two wildcards. */
+	for (const char *c = pattern; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr(":-_.\\@*?", *c))
+			return invalid(why, why_size,
+				       "unit glob contains \"%c\": unit names have only letters, digits and \":-_.\\@\"", *c);
 
 	/* Catch "nginx" and "*.servce", which would silently never match. */
 	if (!strpbrk(pattern, "*?") && !strchr(pattern, '.'))

@@ -9,7 +9,8 @@
 // Everything else is literal (including "\", which systemd uses in escaped
 // names). Character classes are refused at validation so that nobody expects
 // fnmatch() behaviour we do not have.
-// (Line comments because the glob syntax contains the C comment terminator.)
+// (Line comments because the glob syntax contains the C comment terminator.
+// Not called glob.h: with -Isrc/shared that would shadow the libc <glob.h>.)
 
 #include <stdbool.h>
 #include <stddef.h>
