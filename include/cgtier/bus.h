@@ -12,3 +12,6 @@
 #define CGTIER_BUS_ERROR_NO_SUCH_CGROUP "org.cgtier.Policy1.Error.NoSuchCgroup"
 #define CGTIER_BUS_ERROR_ACCESS_DENIED "org.cgtier.Policy1.Error.AccessDenied"
 #define CGTIER_BUS_ERROR_FAILED "org.cgtier.Policy1.Error.Failed"
+
+/* A direct (peer-to-peer) connection has no names to address. */
+#define CGTIER_BUS_NAME_OR_NULL(bus) (sd_bus_is_bus_client(bus) ? CGTIER_BUS_NAME : NULL)

@@ -22,9 +22,8 @@ bool cgroup_stats_get(const struct cgroup_stats *s, const char *key, uint64_t *r
 	return false;
 }
 
-static int add_promotion(void *userdata, const char *key, uint64_t value)
+int cgroup_stats_add_promotion(struct cgroup_stats *s, const char *key, uint64_t value)
 {
-	struct cgroup_stats *s = userdata;
 	struct stat_value *n;
 	char *k;
 
@@ -38,7 +37,13 @@ static int add_promotion(void *userdata, const char *key, uint64_t value)
 	}
 	s->promotion = n;
 	s->promotion[s->n_promotion++] = (struct stat_value){ .key = k, .value = value };
+	s->has_promotion_stat = true;
 	return 0;
+}
+
+static int add_promotion(void *userdata, const char *key, uint64_t value)
+{
+	return cgroup_stats_add_promotion(userdata, key, value);
 }
 
 int stats_parse_promotion(const char *text, struct cgroup_stats *s)

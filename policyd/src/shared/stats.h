@@ -38,6 +38,9 @@ struct cgroup_stats {
 int stats_read(cgfs *c, const char *cgroup, struct cgroup_stats *ret);
 void cgroup_stats_done(struct cgroup_stats *s);
 
+/* Appends one promotion stat (the CLI rebuilds stats from D-Bus replies). */
+int cgroup_stats_add_promotion(struct cgroup_stats *s, const char *key, uint64_t value);
+
 /* The value of one promotion stat key, or false if the kernel lacks it. */
 bool cgroup_stats_get(const struct cgroup_stats *s, const char *key, uint64_t *ret);
 

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cgtier/bus.h"
+#include "cgtier/cgtier.h"
+#include "ctl.h"
+#include "log.h"
+#include "util.h"
+
+void ctl_cgroup_list_done(struct ctl_cgroup_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->items[i].cgroup);
+		free(l->items[i].rule);
+		free(l->items[i].setting);
+		free(l->items[i].max);
+	}
+	free(l->items);
+	*l = (struct ctl_cgroup_list){};
+}
+
+int ctl_connect(const CtlOptions *o, sd_bus **ret)
+{
+	sd_bus *bus = NULL;
+	int r;
+
+	if (o->bus_address) {
+		r = sd_bus_new(&bus);
+		if (r >= 0)
+			r = sd_bus_set_address(bus, o->bus_address);
+		if (r >= 0)
+			r = sd_bus_set_bus_client(bus, true);
+		if (r >= 0)
+			r = sd_bus_start(bus);
+		if (r < 0)
+			sd_bus_unref(bus);
+	} else if (o->user_bus)
+		r = sd_bus_open_user(&bus);
+	else
+		r = sd_bus_open_system(&bus);
+	if (r < 0)
+		return r;
+	*ret = bus;
+	return 0;
+}
+
+int ctl_bus_error_exit(const char *what, int r, const sd_bus_error *error)
+{
+	if (error && sd_bus_error_is_set(error)) {
+		log_error("%s: %s", what, error->message ?: error->name);
+		if (sd_bus_error_has_name(error, CGTIER_BUS_ERROR_INVALID_PATH))
+			return CGTIER_EXIT_USAGE;
+		if (sd_bus_error_has_name(error, CGTIER_BUS_ERROR_NO_SUCH_CGROUP))
+			return CGTIER_EXIT_NOT_FOUND;
+		return CGTIER_EXIT_FAILURE;
+	}
+	log_error_errno(r, "%s: %m", what);
+	return CGTIER_EXIT_FAILURE;
+}
+
+static int call(sd_bus *bus, const char *member, sd_bus_error *error, sd_bus_message **reply,
+		const char *types, const char *arg)
+{
+	return sd_bus_call_method(bus, CGTIER_BUS_NAME_OR_NULL(bus), CGTIER_BUS_PATH,
+				  CGTIER_BUS_INTERFACE, member, error, reply, types, arg);
+}
+
+static int cmp_cgroup(const void *a, const void *b)
+{
+	return strcmp(((const struct ctl_cgroup *)a)->cgroup, ((const struct ctl_cgroup *)b)->cgroup);
+}
+
+int ctl_list_cgroups(sd_bus *bus, struct ctl_cgroup_list *ret)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_(ctl_cgroup_list_done) struct ctl_cgroup_list l = {};
+	const char *cgroup, *rule, *setting, *max;
+	uint32_t weight;
+	int r;
+
+	r = call(bus, "ListCgroups", NULL, &reply, NULL, NULL);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_enter_container(reply, 'a', "(ssssu)");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_read(reply, "(ssssu)", &cgroup, &rule, &setting, &max,
+					&weight)) > 0) {
+		struct ctl_cgroup *n = realloc(l.items, (l.n + 1) * sizeof(*n)), *c;
+
+		if (!n)
+			return -ENOMEM;
+		l.items = n;
+		c = &l.items[l.n];
+		*c = (struct ctl_cgroup){ .weight = weight };
+		c->cgroup = strdup(cgroup);
+		c->rule = strdup(rule);
+		c->setting = strdup(setting);
+		c->max = strdup(max);
+		l.n++;
+		if (!c->cgroup || !c->rule || !c->setting || !c->max)
+			return -ENOMEM;
+	}
+	if (r < 0)
+		return r;
+	/* The daemon answers in hash order; people and diffs want a stable one. */
+	if (l.n > 1)
+		qsort(l.items, l.n, sizeof(*l.items), cmp_cgroup);
+	*ret = l;
+	l = (struct ctl_cgroup_list){};
+	return 0;
+}
+
+int ctl_get_stats(sd_bus *bus, const char *cgroup, struct cgroup_stats *ret, sd_bus_error *error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_(cgroup_stats_done) struct cgroup_stats s = {};
+	const char *key;
+	uint64_t v;
+	uint32_t node;
+	int has_pg, r;
+
+	r = call(bus, "GetCgroupStats", error, &reply, "s", cgroup);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_enter_container(reply, 'a', "{st}");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_read(reply, "{st}", &key, &v)) > 0) {
+		r = cgroup_stats_add_promotion(&s, key, v);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	r = sd_bus_message_exit_container(reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_read(reply, "bt", &has_pg, &s.pgpromote_success);
+	if (r < 0)
+		return r;
+	s.has_pgpromote_success = has_pg;
+	r = sd_bus_message_enter_container(reply, 'a', "(ut)");
+	if (r < 0)
+		return r;
+	while ((r = sd_bus_message_read(reply, "(ut)", &node, &v)) > 0) {
+		struct node_usage *n = realloc(s.nodes, (s.n_nodes + 1) * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		s.nodes = n;
+		s.nodes[s.n_nodes++] = (struct node_usage){ .node = node, .bytes = v };
+	}
+	if (r < 0)
+		return r;
+	*ret = s;
+	s = (struct cgroup_stats){};
+	return 0;
+}

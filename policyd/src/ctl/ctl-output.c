@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <inttypes.h>
+
+#include "ctl.h"
+#include "util.h"
+
+void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+void prometheus_label_value(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* Known memory.promotion.stat keys count pages except batches; anything the
+ * kernel adds later still gets a valid, if unit-less, name. */
+static const char *const page_keys[] = {
+	"candidates", "promoted", "throttled", "dropped", "failed_isolate",
+	"failed_migrate", "offload_copied", "cpu_copied",
+};
+
+static bool is_page_key(const char *key)
+{
+	for (size_t i = 0; i < ELEMENTSOF(page_keys); i++)
+		if (streq(key, page_keys[i]))
+			return true;
+	return false;
+}
+
+int prometheus_metric_name(const char *key, char *buf, size_t size)
+{
+	char clean[128];
+	size_t i;
+
+	for (i = 0; key[i] && i < sizeof(clean) - 1; i++)
+		clean[i] = isalnum((unsigned char)key[i]) ? (char)tolower((unsigned char)key[i]) : '_';
+	clean[i] = 0;
+	if (key[i])
+		return -ENAMETOOLONG;
+	return snprintf_ok(buf, size, "cgtier_promotion_%s%s_total", clean,
+			   is_page_key(key) ? "_pages" : "") < 0 ? -ENOBUFS : 0;
+}
+
+static void family_header(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void prometheus_write(FILE *f, const char *const *cgroups, const struct cgroup_stats *stats,
+		      size_t n)
+{
+	bool any;
+
+	/* One family at a time: the format wants a family's samples together. */
+	for (size_t c = 0; c < n; c++)
+		for (size_t k = 0; k < stats[c].n_promotion; k++) {
+			const char *key = stats[c].promotion[k].key;
+			char name[192];
+			bool seen = false;
+
+			/* Emitted already for an earlier cgroup? */
+			for (size_t pc = 0; pc < c && !seen; pc++)
+				for (size_t pk = 0; pk < stats[pc].n_promotion; pk++)
+					if (streq(stats[pc].promotion[pk].key, key)) {
+						seen = true;
+						break;
+					}
+			if (seen || prometheus_metric_name(key, name, sizeof(name)) < 0)
+				continue;
+			fprintf(f, "# HELP %s Value of \"%s\" in memory.promotion.stat.\n", name, key);
+			fprintf(f, "# TYPE %s counter\n", name);
+			for (size_t oc = c; oc < n; oc++) {
+				uint64_t v;
+
+				if (!cgroup_stats_get(&stats[oc], key, &v))
+					continue;
+				fprintf(f, "%s{cgroup=", name);
+				prometheus_label_value(f, cgroups[oc]);
+				fprintf(f, "} %" PRIu64 "\n", v);
+			}
+		}
+
+	any = false;
+	for (size_t c = 0; c < n; c++) {
+		if (!stats[c].has_pgpromote_success)
+			continue;
+		if (!any)
+			family_header(f, "cgtier_memory_pgpromote_success_total", "counter",
+				      "Pages promoted to a faster tier (memory.stat pgpromote_success).");
+		any = true;
+		fputs("cgtier_memory_pgpromote_success_total{cgroup=", f);
+		prometheus_label_value(f, cgroups[c]);
+		fprintf(f, "} %" PRIu64 "\n", stats[c].pgpromote_success);
+	}
+
+	any = false;
+	for (size_t c = 0; c < n; c++)
+		for (size_t i = 0; i < stats[c].n_nodes; i++) {
+			if (!any)
+				family_header(f, "cgtier_memory_node_bytes", "gauge",
+					      "Anonymous and file memory of the cgroup on a NUMA node (memory.numa_stat).");
+			any = true;
+			fputs("cgtier_memory_node_bytes{cgroup=", f);
+			prometheus_label_value(f, cgroups[c]);
+			fprintf(f, ",node=\"%" PRIu32 "\"} %" PRIu64 "\n", stats[c].nodes[i].node,
+				stats[c].nodes[i].bytes);
+		}
+}
+
+void stats_write_text(FILE *f, const char *cgroup, const struct cgroup_stats *s)
+{
+	fprintf(f, "%s\n", cgroup);
+	if (s->has_promotion_stat)
+		for (size_t i = 0; i < s->n_promotion; i++)
+			fprintf(f, "  %-20s %" PRIu64 "\n", s->promotion[i].key, s->promotion[i].value);
+	else
+		fprintf(f, "  (no memory.promotion.stat: kernel without the cgtier series)\n");
+	if (s->has_pgpromote_success)
+		fprintf(f, "  %-20s %" PRIu64 "\n", "pgpromote_success", s->pgpromote_success);
+	for (size_t i = 0; i < s->n_nodes; i++)
+		fprintf(f, "  node%-16" PRIu32 " %" PRIu64 " bytes\n", s->nodes[i].node,
+			s->nodes[i].bytes);
+}
+
+void stats_write_json(FILE *f, const char *cgroup, const struct cgroup_stats *s)
+{
+	fputs("{\"cgroup\":", f);
+	json_string(f, cgroup);
+	fputs(",\"promotion\":{", f);
+	for (size_t i = 0; i < s->n_promotion; i++) {
+		fputs(i ? "," : "", f);
+		json_string(f, s->promotion[i].key);
+		fprintf(f, ":%" PRIu64, s->promotion[i].value);
+	}
+	fputs("}", f);
+	if (s->has_pgpromote_success)
+		fprintf(f, ",\"pgpromote_success\":%" PRIu64, s->pgpromote_success);
+	fputs(",\"nodes\":[", f);
+	for (size_t i = 0; i < s->n_nodes; i++)
+		fprintf(f, "%s{\"node\":%" PRIu32 ",\"bytes\":%" PRIu64 "}", i ? "," : "",
+			s->nodes[i].node, s->nodes[i].bytes);
+	fputs("]}", f);
+}

@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <signal.h>
+#include <time.h>
+
+#include "cgtier/bus.h"
+#include "cgtier/cgtier.h"
+#include "ctl.h"
+#include "log.h"
+#include "policy.h"
+#include "rate.h"
+#include "util.h"
+
+static int get_property(sd_bus *bus, const char *name, const char *type, sd_bus_error *error,
+			sd_bus_message **reply)
+{
+	return sd_bus_get_property(bus, CGTIER_BUS_NAME_OR_NULL(bus), CGTIER_BUS_PATH,
+				   CGTIER_BUS_INTERFACE, name, error, reply, type);
+}
+
+int verb_status(sd_bus *bus, const CtlOptions *o, FILE *out)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *files = NULL;
+	_cleanup_free_ char *version = NULL, *backend = NULL, *root = NULL, *last_error = NULL;
+	const char *dest = CGTIER_BUS_NAME_OR_NULL(bus);
+	uint32_t managed = 0, rules = 0;
+	int supported = 0, r;
+	const char *path, *state;
+	uint32_t n_rules;
+
+	r = sd_bus_get_property_string(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE, "Version",
+				       &error, &version);
+	if (r >= 0)
+		r = sd_bus_get_property_string(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
+					       "Backend", &error, &backend);
+	if (r >= 0)
+		r = sd_bus_get_property_string(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
+					       "CgroupRoot", &error, &root);
+	if (r >= 0)
+		r = sd_bus_get_property_string(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
+					       "LastError", &error, &last_error);
+	if (r >= 0)
+		r = sd_bus_get_property_trivial(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
+						"ManagedCgroups", &error, 'u', &managed);
+	if (r >= 0)
+		r = sd_bus_get_property_trivial(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
+						"RuleCount", &error, 'u', &rules);
+	if (r >= 0)
+		r = sd_bus_get_property_trivial(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
+						"KernelSupportsPromotionKnobs", &error, 'b',
+						&supported);
+	if (r >= 0)
+		r = get_property(bus, "PolicyFiles", "a(ssu)", &error, &files);
+	if (r >= 0)
+		r = sd_bus_message_enter_container(files, 'a', "(ssu)");
+	if (r < 0)
+		return ctl_bus_error_exit("Cannot query cgtier-policyd", r, &error);
+
+	if (o->json) {
+		fputs("{\"version\":", out);
+		json_string(out, version);
+		fputs(",\"backend\":", out);
+		json_string(out, backend);
+		fputs(",\"cgroup_root\":", out);
+		json_string(out, root);
+		fprintf(out, ",\"kernel_supports_promotion_knobs\":%s,\"rules\":%" PRIu32
+			",\"managed_cgroups\":%" PRIu32 ",\"last_error\":",
+			supported ? "true" : "false", rules, managed);
+		json_string(out, last_error);
+		fputs(",\"policy_files\":[", out);
+		for (int i = 0; sd_bus_message_read(files, "(ssu)", &path, &state, &n_rules) > 0; i++) {
+			fputs(i ? ",{\"path\":" : "{\"path\":", out);
+			json_string(out, path);
+			fputs(",\"state\":", out);
+			json_string(out, state);
+			fprintf(out, ",\"rules\":%" PRIu32 "}", n_rules);
+		}
+		fputs("]}\n", out);
+		return CGTIER_EXIT_OK;
+	}
+
+	fprintf(out, "cgtier-policyd %s (%s backend, cgroup root %s)\n", version, backend, root);
+	fprintf(out, "Kernel support: %s\n",
+		supported ? "yes" : "no: promotion rules inactive (need the cgtier kernel series)");
+	fprintf(out, "Rules: %" PRIu32 "\nManaged cgroups: %" PRIu32 "\n", rules, managed);
+	if (!isempty(last_error))
+		fprintf(out, "Last reload failed: %s\n", last_error);
+	fputs("Policy files:\n", out);
+	while (sd_bus_message_read(files, "(ssu)", &path, &state, &n_rules) > 0)
+		fprintf(out, "  %-50s %-10s %" PRIu32 " rules\n", path, state, n_rules);
+	return CGTIER_EXIT_OK;
+}
+
+int verb_list(sd_bus *bus, const CtlOptions *o, FILE *out)
+{
+	_cleanup_(ctl_cgroup_list_done) struct ctl_cgroup_list l = {};
+	int r;
+
+	r = ctl_list_cgroups(bus, &l);
+	if (r < 0)
+		return ctl_bus_error_exit("Cannot list cgroups", r, NULL);
+
+	if (o->json) {
+		fputc('[', out);
+		for (size_t i = 0; i < l.n; i++) {
+			fputs(i ? ",{\"cgroup\":" : "{\"cgroup\":", out);
+			json_string(out, l.items[i].cgroup);
+			fputs(",\"rule\":", out);
+			json_string(out, l.items[i].rule);
+			fputs(",\"setting\":", out);
+			json_string(out, l.items[i].setting);
+			fputs(",\"promotion_max\":", out);
+			json_string(out, l.items[i].max);
+			if (l.items[i].weight)
+				fprintf(out, ",\"promotion_weight\":%" PRIu32, l.items[i].weight);
+			fputc('}', out);
+		}
+		fputs("]\n", out);
+		return CGTIER_EXIT_OK;
+	}
+	fprintf(out, "%-50s %-20s %s\n", "CGROUP", "RULE", "SETTING");
+	for (size_t i = 0; i < l.n; i++)
+		fprintf(out, "%-50s %-20s %s\n", l.items[i].cgroup, l.items[i].rule,
+			l.items[i].setting);
+	return CGTIER_EXIT_OK;
+}
+
+int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE *out)
+{
+	_cleanup_(ctl_cgroup_list_done) struct ctl_cgroup_list l = {};
+	_cleanup_free_ struct cgroup_stats *stats = NULL;
+	_cleanup_free_ const char **names = NULL;
+	size_t k = 0;
+	int r, ret = CGTIER_EXIT_OK;
+
+	/* No path: every managed cgroup (what a metrics scrape wants). */
+	if (n == 0) {
+		r = ctl_list_cgroups(bus, &l);
+		if (r < 0)
+			return ctl_bus_error_exit("Cannot list cgroups", r, NULL);
+		n = l.n;
+	}
+	stats = calloc(MAX(n, (size_t)1), sizeof(*stats));
+	names = calloc(MAX(n, (size_t)1), sizeof(*names));
+	if (!stats || !names)
+		return log_error_errno(-ENOMEM, "Out of memory"), CGTIER_EXIT_FAILURE;
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+		const char *cg = cgroups ? cgroups[i] : l.items[i].cgroup;
+
+		r = ctl_get_stats(bus, cg, &stats[k], &error);
+		if (r < 0) {
+			/* A managed cgroup may vanish between list and read. */
+			if (!cgroups && sd_bus_error_has_name(&error, CGTIER_BUS_ERROR_NO_SUCH_CGROUP))
+				continue;
+			ret = ctl_bus_error_exit(cg, r, &error);
+			continue;
+		}
+		names[k++] = cg;
+	}
+
+	if (o->prometheus)
+		prometheus_write(out, names, stats, k);
+	else if (o->json) {
+		fputc('[', out);
+		for (size_t i = 0; i < k; i++) {
+			fputs(i ? "," : "", out);
+			stats_write_json(out, names[i], &stats[i]);
+		}
+		fputs("]\n", out);
+	} else
+		for (size_t i = 0; i < k; i++)
+			stats_write_text(out, names[i], &stats[i]);
+
+	for (size_t i = 0; i < k; i++)
+		cgroup_stats_done(&stats[i]);
+	return ret;
+}
+
+uint64_t ctl_rate_bytes_per_sec(uint64_t before, uint64_t after, double seconds,
+				uint64_t page_size)
+{
+	/* A counter that went backwards means the cgroup was recreated. */
+	if (after < before || seconds <= 0)
+		return 0;
+	return (uint64_t)((double)(after - before) * (double)page_size / seconds + 0.5);
+}
+
+static volatile sig_atomic_t top_stop;
+
+static void on_top_signal(int sig)
+{
+	top_stop = 1;
+}
+
+static double now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int verb_top(sd_bus *bus, const CtlOptions *o, FILE *out)
+{
+	_cleanup_free_ uint64_t *prev = NULL;
+	_cleanup_free_ char **prev_names = NULL;
+	size_t n_prev = 0;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	double last = 0;
+	bool tty = isatty(fileno(out));
+
+	signal(SIGINT, on_top_signal);
+	signal(SIGTERM, on_top_signal);
+
+	for (unsigned it = 0; !top_stop && (o->iterations == 0 || it < o->iterations); it++) {
+		_cleanup_(ctl_cgroup_list_done) struct ctl_cgroup_list l = {};
+		_cleanup_free_ uint64_t *cur = NULL;
+		double t;
+		int r;
+
+		if (it > 0) {
+			struct timespec ts = {
+				.tv_sec = (time_t)o->interval_sec,
+				.tv_nsec = (long)((o->interval_sec - (double)(time_t)o->interval_sec) * 1e9),
+			};
+			nanosleep(&ts, NULL);
+			if (top_stop)
+				break;
+		}
+		r = ctl_list_cgroups(bus, &l);
+		if (r < 0)
+			return ctl_bus_error_exit("Cannot list cgroups", r, NULL);
+		t = now_sec();
+		cur = calloc(MAX(l.n, (size_t)1), sizeof(*cur));
+		if (!cur)
+			return CGTIER_EXIT_FAILURE;
+
+		if (tty)
+			fputs("\033[H\033[2J", out);
+		fprintf(out, "%-44s %-16s %14s %12s %12s\n", "CGROUP", "LIMIT", "RATE", "PROMOTED",
+			"THROTTLED");
+		for (size_t i = 0; i < l.n; i++) {
+			_cleanup_(cgroup_stats_done) struct cgroup_stats s = {};
+			uint64_t promoted = 0, throttled = 0, rate = 0;
+			char limit[RATE_STRING_MAX] = "-", rate_s[RATE_STRING_MAX] = "-";
+			bool have_prev = false;
+
+			if (ctl_get_stats(bus, l.items[i].cgroup, &s, NULL) < 0)
+				continue;
+			(void)cgroup_stats_get(&s, "promoted", &promoted);
+			(void)cgroup_stats_get(&s, "throttled", &throttled);
+			cur[i] = promoted;
+			for (size_t j = 0; j < n_prev; j++)
+				if (prev_names[j] && streq(prev_names[j], l.items[i].cgroup)) {
+					rate = ctl_rate_bytes_per_sec(prev[j], promoted, t - last, page);
+					have_prev = true;
+					break;
+				}
+			if (have_prev)
+				(void)rate_format(rate, rate_s, sizeof(rate_s));
+			if (!isempty(l.items[i].max)) {
+				uint64_t max, period;
+
+				if (promotion_max_parse(l.items[i].max, &max, &period) >= 0) {
+					if (max == PROMOTION_MAX_UNLIMITED)
+						strscpy(limit, sizeof(limit), "unlimited");
+					else
+						(void)rate_format((uint64_t)((double)max * 1e6 / (double)period),
+								  limit, sizeof(limit));
+				}
+			}
+			fprintf(out, "%-44s %-16s %14s %12" PRIu64 " %12" PRIu64 "\n",
+				l.items[i].cgroup, limit, rate_s, promoted, throttled);
+		}
+		fflush(out);
+
+		/* Keep this round's names: the list owns them until the next round. */
+		for (size_t j = 0; j < n_prev; j++)
+			free(prev_names[j]);
+		free(prev_names);
+		free(prev);
+		prev_names = calloc(MAX(l.n, (size_t)1), sizeof(*prev_names));
+		if (!prev_names)
+			return CGTIER_EXIT_FAILURE;
+		for (size_t i = 0; i < l.n; i++)
+			prev_names[i] = TAKE_PTR(l.items[i].cgroup);
+		prev = TAKE_PTR(cur);
+		n_prev = l.n;
+		last = t;
+	}
+	for (size_t j = 0; j < n_prev; j++)
+		free(prev_names[j]);
+	return CGTIER_EXIT_OK;
+}
+
+int verb_explain(sd_bus *bus, const CtlOptions *o, const char *cgroup, FILE *out)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *text;
+	int r;
+
+	r = sd_bus_call_method(bus, CGTIER_BUS_NAME_OR_NULL(bus), CGTIER_BUS_PATH,
+			       CGTIER_BUS_INTERFACE, "Explain", &error, &reply, "s", cgroup);
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "s", &text);
+	if (r < 0)
+		return ctl_bus_error_exit(cgroup, r, &error);
+	if (o->json) {
+		fputs("{\"cgroup\":", out);
+		json_string(out, cgroup);
+		fputs(",\"explanation\":", out);
+		json_string(out, text);
+		fputs("}\n", out);
+	} else
+		fputs(text, out);
+	return CGTIER_EXIT_OK;
+}
+
+int verb_reload(sd_bus *bus, const CtlOptions *o, FILE *out)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *message;
+	int ok, r;
+
+	r = sd_bus_call_method(bus, CGTIER_BUS_NAME_OR_NULL(bus), CGTIER_BUS_PATH,
+			       CGTIER_BUS_INTERFACE, "Reload", &error, &reply, NULL);
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "bs", &ok, &message);
+	if (r < 0)
+		return ctl_bus_error_exit("Reload failed", r, &error);
+	if (!ok) {
+		log_error("Reload rejected, previous rules stay in force: %s", message);
+		return CGTIER_EXIT_INVALID;
+	}
+	fprintf(out, "Reloaded: %s\n", message);
+	return CGTIER_EXIT_OK;
+}
+
+static int read_file(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0;
+	ssize_t n;
+
+	f = streq(path, "-") ? NULL : fopen(path, "re");
+	if (!f && !streq(path, "-"))
+		return -errno;
+	n = getdelim(&buf, &size, 0, f ?: stdin);
+	if (n < 0) {
+		if (ferror(f ?: stdin))
+			return -EIO;
+		n = 0;
+	}
+	*ret = TAKE_PTR(buf);
+	*ret_len = (size_t)n;
+	return 0;
+}
+
+int verb_validate(const CtlOptions *o, char **files, size_t n, FILE *out)
+{
+	int ret = CGTIER_EXIT_OK;
+
+	if (o->json)
+		fputc('[', out);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_policy_set_free_ struct policy_set *set = NULL;
+		_cleanup_free_ char *text = NULL;
+		struct policy_error err = {};
+		char msg[sizeof(err.file) + sizeof(err.message) + 64];
+		size_t len = 0;
+		int r;
+
+		r = read_file(files[i], &text, &len);
+		if (r < 0) {
+			(void)snprintf_ok(msg, sizeof(msg), "%s: %s", files[i], strerror(-r));
+			ret = CGTIER_EXIT_FAILURE;
+		} else {
+			r = policy_set_load_text(files[i], text ?: "", len, &set, &err);
+			if (r < 0) {
+				if (policy_error_format(&err, msg, sizeof(msg)) < 0)
+					(void)snprintf_ok(msg, sizeof(msg), "%s: %s", files[i], strerror(-r));
+				if (ret == CGTIER_EXIT_OK)
+					ret = r == -ENOMEM ? CGTIER_EXIT_FAILURE : CGTIER_EXIT_INVALID;
+			} else
+				(void)snprintf_ok(msg, sizeof(msg), "%s: ok, %zu rules", files[i],
+						  policy_set_n_rules(set));
+		}
+		if (o->json) {
+			fputs(i ? ",{\"file\":" : "{\"file\":", out);
+			json_string(out, files[i]);
+			fprintf(out, ",\"ok\":%s,\"message\":", r >= 0 ? "true" : "false");
+			json_string(out, msg);
+			fputc('}', out);
+		} else if (r < 0)
+			log_error("%s", msg);
+		else
+			fprintf(out, "%s\n", msg);
+	}
+	if (o->json)
+		fputs("]\n", out);
+	return ret;
+}

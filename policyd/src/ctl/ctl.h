@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* cgtierctl internals, split by job: ctl-bus.c talks to the daemon,
+ * ctl-output.c formats (table, JSON, Prometheus), ctl-verbs.c implements
+ * the commands. Every verb returns a CGTIER_EXIT_* code. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <systemd/sd-bus.h>
+
+#include "stats.h"
+
+typedef struct CtlOptions {
+	bool json;
+	bool prometheus;
+	bool user_bus;
+	const char *bus_address;
+	double interval_sec;   /* top */
+	unsigned iterations;   /* top: 0 = until interrupted */
+} CtlOptions;
+
+struct ctl_cgroup {
+	char *cgroup;
+	char *rule;
+	char *setting; /* human form: "max=64.0 MiB/s weight=50" */
+	char *max;     /* kernel line, "" when the rule sets no max */
+	uint32_t weight;
+};
+
+struct ctl_cgroup_list {
+	struct ctl_cgroup *items;
+	size_t n;
+};
+
+void ctl_cgroup_list_done(struct ctl_cgroup_list *l);
+
+/* ctl-bus.c */
+int ctl_connect(const CtlOptions *o, sd_bus **ret);
+int ctl_list_cgroups(sd_bus *bus, struct ctl_cgroup_list *ret);
+int ctl_get_stats(sd_bus *bus, const char *cgroup, struct cgroup_stats *ret, sd_bus_error *error);
+/* Maps a failed call to an exit code and prints the error once. */
+int ctl_bus_error_exit(const char *what, int r, const sd_bus_error *error);
+
+/* ctl-output.c */
+void json_string(FILE *f, const char *s);
+void prometheus_label_value(FILE *f, const char *s);
+/* Writes the node_exporter textfile format for n cgroups' stats. */
+void prometheus_write(FILE *f, const char *const *cgroups, const struct cgroup_stats *stats,
+		      size_t n);
+/* Metric name of a memory.promotion.stat key: "cgtier_promotion_<key>_..._total". */
+int prometheus_metric_name(const char *key, char *buf, size_t size);
+void stats_write_text(FILE *f, const char *cgroup, const struct cgroup_stats *s);
+void stats_write_json(FILE *f, const char *cgroup, const struct cgroup_stats *s);
+
+/* ctl-verbs.c */
+int verb_status(sd_bus *bus, const CtlOptions *o, FILE *out);
+int verb_list(sd_bus *bus, const CtlOptions *o, FILE *out);
+int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE *out);
+int verb_top(sd_bus *bus, const CtlOptions *o, FILE *out);
+int verb_explain(sd_bus *bus, const CtlOptions *o, const char *cgroup, FILE *out);
+int verb_reload(sd_bus *bus, const CtlOptions *o, FILE *out);
+/* Offline: no daemon, the policy library directly. */
+int verb_validate(const CtlOptions *o, char **files, size_t n, FILE *out);
+
+/* Promotion rate in bytes/s from two readings of "promoted" (pages). */
+uint64_t ctl_rate_bytes_per_sec(uint64_t before, uint64_t after, double seconds,
+				uint64_t page_size);

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cgtierctl's verbs against a manager served over a socketpair, and its
+ * formatters on their own. Output goes to a memory stream. */
+#include "bus-server.h"
+#include "cgtier/cgtier.h"
+#include "ctl.h"
+#include "util.h"
+
+static const char web_policy[] =
+	"version: 1\n"
+	"rules:\n"
+	"  - name: web\n"
+	"    priority: 10\n"
+	"    match:\n"
+	"      cgroup: \"system.slice/*.service\"\n"
+	"    promotion:\n"
+	"      max: 64MiB/s\n"
+	"      weight: 50\n";
+
+static char *buf;
+static size_t buf_size;
+static FILE *out;
+
+static void setup(void)
+{
+	server_tree_setup(web_policy);
+	out = open_memstream(&buf, &buf_size);
+	ck_assert_ptr_nonnull(out);
+}
+
+static void teardown(void)
+{
+	fclose(out);
+	free(buf);
+	server_tree_teardown();
+}
+
+static const char *output(void)
+{
+	fflush(out);
+	return buf;
+}
+
+START_TEST(test_ctl_status_reports_daemon_state)
+{
+	CtlOptions o = {};
+
+	start_server(0);
+	ck_assert_int_eq(verb_status(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(output(), "Kernel support: yes"));
+	ck_assert_ptr_nonnull(strstr(output(), "50-web.yaml"));
+	ck_assert_ptr_nonnull(strstr(output(), "Managed cgroups: 1"));
+}
+END_TEST
+
+START_TEST(test_ctl_status_json)
+{
+	CtlOptions o = { .json = true };
+
+	start_server(0);
+	ck_assert_int_eq(verb_status(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(output(), "\"kernel_supports_promotion_knobs\":true"));
+	ck_assert_ptr_nonnull(strstr(output(), "\"managed_cgroups\":1"));
+}
+END_TEST
+
+START_TEST(test_ctl_list_shows_rule_and_setting)
+{
+	CtlOptions o = {};
+
+	start_server(0);
+	ck_assert_int_eq(verb_list(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(output(), "/system.slice/a.service"));
+	ck_assert_ptr_nonnull(strstr(output(), "max=64.0 MiB/s"));
+}
+END_TEST
+
+START_TEST(test_ctl_stats_prometheus_all_managed)
+{
+	CtlOptions o = { .prometheus = true };
+
+	start_server(0);
+	ck_assert_int_eq(verb_stats(client, &o, NULL, 0, out), CGTIER_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(output(),
+		"# TYPE cgtier_promotion_promoted_pages_total counter\n"
+		"cgtier_promotion_promoted_pages_total{cgroup=\"/system.slice/a.service\"} 7\n"));
+	ck_assert_ptr_nonnull(strstr(output(),
+		"cgtier_memory_pgpromote_success_total{cgroup=\"/system.slice/a.service\"} 42\n"));
+	ck_assert_ptr_nonnull(strstr(output(),
+		"cgtier_memory_node_bytes{cgroup=\"/system.slice/a.service\",node=\"1\"} 8192\n"));
+}
+END_TEST
+
+START_TEST(test_ctl_stats_missing_cgroup_exit_code)
+{
+	CtlOptions o = {};
+	char *bad[] = { (char *)"/nope.slice" };
+	char *invalid[] = { (char *)"../etc" };
+
+	start_server(0);
+	ck_assert_int_eq(verb_stats(client, &o, bad, 1, out), CGTIER_EXIT_NOT_FOUND);
+	ck_assert_int_eq(verb_stats(client, &o, invalid, 1, out), CGTIER_EXIT_USAGE);
+}
+END_TEST
+
+START_TEST(test_ctl_stats_json)
+{
+	CtlOptions o = { .json = true };
+	char *cg[] = { (char *)"/system.slice/a.service" };
+
+	start_server(0);
+	ck_assert_int_eq(verb_stats(client, &o, cg, 1, out), CGTIER_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(output(), "\"promoted\":7"));
+	ck_assert_ptr_nonnull(strstr(output(), "\"pgpromote_success\":42"));
+}
+END_TEST
+
+START_TEST(test_ctl_top_runs_given_iterations)
+{
+	CtlOptions o = { .interval_sec = 0.01, .iterations = 2 };
+
+	start_server(0);
+	ck_assert_int_eq(verb_top(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(output(), "64.0 MiB/s"));
+	ck_assert_ptr_nonnull(strstr(output(), "0 B/s"));
+}
+END_TEST
+
+START_TEST(test_ctl_explain_and_reload)
+{
+	CtlOptions o = {};
+
+	start_server(0);
+	ck_assert_int_eq(verb_explain(client, &o, "/system.slice/a.service", out), CGTIER_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(output(), "web"));
+	ck_assert_int_eq(verb_reload(client, &o, out), CGTIER_EXIT_OK);
+	fake_write(tree, "etc/cgtier/policies.d/50-web.yaml", "version: 1\nrules: [\n");
+	ck_assert_int_eq(verb_reload(client, &o, out), CGTIER_EXIT_INVALID);
+}
+END_TEST
+
+START_TEST(test_ctl_validate_offline_exit_codes)
+{
+	CtlOptions o = {};
+	char good[PATH_MAX], bad[PATH_MAX], missing[PATH_MAX];
+	char *files[2];
+
+	fake_write(tree, "good.yaml", web_policy);
+	fake_write(tree, "bad.yaml", "version: 1\nrules:\n  - name: x\n    prio: 1\n");
+	fake_path(good, sizeof(good), "%s/good.yaml", tree);
+	fake_path(bad, sizeof(bad), "%s/bad.yaml", tree);
+	fake_path(missing, sizeof(missing), "%s/missing.yaml", tree);
+	files[0] = good;
+	ck_assert_int_eq(verb_validate(&o, files, 1, out), CGTIER_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(output(), "ok, 1 rules"));
+	files[1] = bad;
+	ck_assert_int_eq(verb_validate(&o, files, 2, out), CGTIER_EXIT_INVALID);
+	files[0] = missing;
+	ck_assert_int_eq(verb_validate(&o, files, 1, out), CGTIER_EXIT_FAILURE);
+}
+END_TEST
+
+START_TEST(test_ctl_prometheus_names_and_escaping)
+{
+	char name[128];
+	struct cgroup_stats s = {};
+	const char *cg[] = { "/we\"ird\\slice" };
+
+	ck_assert_int_eq(prometheus_metric_name("promoted", name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "cgtier_promotion_promoted_pages_total");
+	ck_assert_int_eq(prometheus_metric_name("batches", name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "cgtier_promotion_batches_total");
+	ck_assert_int_eq(prometheus_metric_name("new-key.x", name, sizeof(name)), 0);
+	ck_assert_str_eq(name, "cgtier_promotion_new_key_x_total");
+
+	ck_assert_int_eq(cgroup_stats_add_promotion(&s, "promoted", 3), 0);
+	prometheus_write(out, cg, &s, 1);
+	ck_assert_ptr_nonnull(strstr(output(), "{cgroup=\"/we\\\"ird\\\\slice\"} 3\n"));
+	cgroup_stats_done(&s);
+}
+END_TEST
+
+START_TEST(test_ctl_rate_from_counter_delta)
+{
+	ck_assert_uint_eq(ctl_rate_bytes_per_sec(100, 356, 1.0, 4096), 256 * 4096);
+	ck_assert_uint_eq(ctl_rate_bytes_per_sec(100, 150, 0.5, 4096), 100 * 4096);
+	/* Counter reset (cgroup recreated): no negative rate. */
+	ck_assert_uint_eq(ctl_rate_bytes_per_sec(100, 5, 1.0, 4096), 0);
+	ck_assert_uint_eq(ctl_rate_bytes_per_sec(1, 5, 0, 4096), 0);
+}
+END_TEST
+
+START_TEST(test_ctl_json_string_escapes)
+{
+	json_string(out, "a\"b\\c\nd\001");
+	ck_assert_str_eq(output(), "\"a\\\"b\\\\c\\nd\\u0001\"");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("ctl");
+	TCase *tc = tcase_create("verbs");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_ctl_status_reports_daemon_state);
+	tcase_add_test(tc, test_ctl_status_json);
+	tcase_add_test(tc, test_ctl_list_shows_rule_and_setting);
+	tcase_add_test(tc, test_ctl_stats_prometheus_all_managed);
+	tcase_add_test(tc, test_ctl_stats_missing_cgroup_exit_code);
+	tcase_add_test(tc, test_ctl_stats_json);
+	tcase_add_test(tc, test_ctl_top_runs_given_iterations);
+	tcase_add_test(tc, test_ctl_explain_and_reload);
+	tcase_add_test(tc, test_ctl_validate_offline_exit_codes);
+	tcase_add_test(tc, test_ctl_prometheus_names_and_escaping);
+	tcase_add_test(tc, test_ctl_rate_from_counter_delta);
+	tcase_add_test(tc, test_ctl_json_string_escapes);
+	suite_add_tcase(s, tc);
+	return fake_run_suite(s);
+}
