@@ -18,10 +18,6 @@ static const char *const qos_table[_POLICY_QOS_MAX] = {
 	[POLICY_QOS_BESTEFFORT] = "besteffort",
 };
 
-static const char *const unit_suffixes[] = {
-	".service", ".scope", ".slice", ".socket", ".mount", ".swap",
-};
-
 const char *policy_qos_to_string(enum policy_qos q)
 {
 	if (q <= POLICY_QOS_NONE || q >= _POLICY_QOS_MAX)
@@ -58,30 +54,19 @@ const char *policy_selector_to_string(enum policy_selector sel)
 
 int cgroup_path_validate(const char *path)
 {
-	const char *c;
+	size_t l;
 
-	if (isempty(path) || path[0] == '/' || strlen(path) >= PATH_MAX)
+	if (isempty(path) || strlen(path) >= PATH_MAX || path_find_noncanonical_component(path, &l))
 		return -EINVAL;
-
-	for (c = path;;) {
-		size_t l = strcspn(c, "/");
-
-		if (l == 0)
-			return -EINVAL;
-		if ((l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.'))
-			return -EINVAL;
-		if (!c[l])
-			return 0;
-		c += l + 1;
-	}
+	return 0;
 }
 
 static bool component_is_unit(const char *c, size_t l)
 {
-	for (size_t i = 0; i < ELEMENTSOF(unit_suffixes); i++) {
-		size_t sl = strlen(unit_suffixes[i]);
+	for (size_t i = 0; i < ELEMENTSOF(unit_cgroup_suffixes); i++) {
+		size_t sl = strlen(unit_cgroup_suffixes[i]);
 
-		if (l > sl && strncmp(c + l - sl, unit_suffixes[i], sl) == 0)
+		if (l > sl && strncmp(c + l - sl, unit_cgroup_suffixes[i], sl) == 0)
 			return true;
 	}
 	return false;

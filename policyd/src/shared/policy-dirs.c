@@ -185,20 +185,6 @@ static int policy_files_add(struct policy_file **files, size_t *n, const struct 
 	return 0;
 }
 
-static void files_free(struct policy_file *files, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		policy_file_done(&files[i]);
-	free(files);
-}
-
-static void rules_free(struct policy_rule *rules, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		policy_rule_done(&rules[i]);
-	free(rules);
-}
-
 /* Loads the winner of one basename group and records every file of the group. */
 static int load_group(const struct candidate *group, size_t n_group, struct policy_rule **rules, size_t *n_rules,
 		      struct policy_file **files, size_t *n_files, struct policy_error *err)
@@ -226,7 +212,7 @@ static int load_group(const struct candidate *group, size_t n_group, struct poli
 	if (r >= 0)
 		r = policy_rules_append(rules, n_rules, TAKE_PTR(got), n_got);
 	else
-		rules_free(got, n_got);
+		policy_rules_free(got, n_got);
 	for (size_t i = 1; r >= 0 && i < n_group; i++)
 		r = policy_files_add(files, n_files, &group[i], POLICY_FILE_OVERRIDDEN, 0);
 	if (r < 0)
@@ -270,8 +256,8 @@ int policy_set_load_dirs(const char *root_prefix, struct policy_set **ret, struc
 			j++;
 		r = load_group(&c.items[i], j - i, &rules, &n_rules, &files, &n_files, err);
 		if (r < 0) {
-			rules_free(rules, n_rules);
-			files_free(files, n_files);
+			policy_rules_free(rules, n_rules);
+			policy_files_free(files, n_files);
 			return r;
 		}
 		i = j;

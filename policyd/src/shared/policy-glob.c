@@ -25,7 +25,7 @@ struct nfa {
 	bool state[2][GLOB_PATTERN_MAX + 1];
 };
 
-static const char *const unit_suffixes[] = {
+const char *const unit_cgroup_suffixes[6] = {
 	".service", ".scope", ".slice", ".socket", ".mount", ".swap",
 };
 
@@ -193,6 +193,7 @@ static int glob_validate_common(const char *what, const char *pattern, char *why
 int glob_cgroup_validate(const char *pattern, char *why, size_t why_size)
 {
 	const char *c;
+	size_t l;
 	int r;
 
 	r = glob_validate_common("cgroup", pattern, why, why_size);
@@ -206,19 +207,12 @@ int glob_cgroup_validate(const char *pattern, char *why, size_t why_size)
 	if (endswith(pattern, "/"))
 		return invalid(why, why_size, "cgroup glob ends in \"/\": to match everything below, end it in \"/**\"");
 
-	c = pattern;
-	for (;;) {
-		size_t l = strcspn(c, "/");
-
-		if (l == 0)
-			return invalid(why, why_size, "cgroup glob has an empty path component (\"//\")");
-		if ((l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.'))
-			return invalid(why, why_size, "cgroup glob has a \"%.*s\" component; cgroup paths are canonical",
-				       (int)l, c);
-		if (!c[l])
-			break;
-		c += l + 1;
-	}
+	c = path_find_noncanonical_component(pattern, &l);
+	if (c && l == 0)
+		return invalid(why, why_size, "cgroup glob has an empty path component (\"//\")");
+	if (c)
+		return invalid(why, why_size, "cgroup glob has a \"%.*s\" component; cgroup paths are canonical", (int)l,
+			       c);
 
 	return 0;
 }
@@ -262,15 +256,15 @@ int glob_unit_validate(const char *pattern, char *why, size_t why_size)
 		const char *best = NULL;
 		size_t best_d = SIZE_MAX;
 
-		for (size_t i = 0; i < ELEMENTSOF(unit_suffixes); i++) {
+		for (size_t i = 0; i < ELEMENTSOF(unit_cgroup_suffixes); i++) {
 			size_t d;
 
-			if (streq(suffix, unit_suffixes[i]))
+			if (streq(suffix, unit_cgroup_suffixes[i]))
 				return 0;
-			d = strlevenshtein(suffix, unit_suffixes[i]);
+			d = strlevenshtein(suffix, unit_cgroup_suffixes[i]);
 			if (d < best_d) {
 				best_d = d;
-				best = unit_suffixes[i];
+				best = unit_cgroup_suffixes[i];
 			}
 		}
 		if (best && best_d <= 2)

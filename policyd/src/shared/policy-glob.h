@@ -17,6 +17,9 @@
 
 #define GLOB_PATTERN_MAX 1024
 
+/* The unit types that own cgroups, for deriving and checking unit names. */
+extern const char *const unit_cgroup_suffixes[6];
+
 /* 0 if pattern is a usable cgroup path glob, else -EINVAL and a reason in why. */
 int glob_cgroup_validate(const char *pattern, char *why, size_t why_size);
 

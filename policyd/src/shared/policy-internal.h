@@ -19,6 +19,9 @@ _printf_(6, 7) int policy_error_set(struct policy_error *e, const char *file, un
 /* Frees what a rule owns, not the rule itself. */
 void policy_rule_done(struct policy_rule *r);
 void policy_file_done(struct policy_file *f);
+/* Free arrays of n rules or files and their contents; NULL is fine. */
+void policy_rules_free(struct policy_rule *rules, size_t n);
+void policy_files_free(struct policy_file *files, size_t n);
 
 /*
  * Parses one document into newly allocated rules (file set to path, index

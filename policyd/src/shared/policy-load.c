@@ -444,9 +444,7 @@ int policy_document_parse(const char *path, const char *text, size_t len, struct
 	for (; n < seq->n_children; n++) {
 		r = rule_parse(&ld, seq->children[n], &rules[n]);
 		if (r < 0) {
-			for (size_t i = 0; i <= n; i++)
-				policy_rule_done(&rules[i]);
-			free(rules);
+			policy_rules_free(rules, n + 1);
 			return r;
 		}
 	}

@@ -52,16 +52,26 @@ void policy_file_done(struct policy_file *f)
 	*f = (struct policy_file){};
 }
 
+void policy_rules_free(struct policy_rule *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		policy_rule_done(&rules[i]);
+	free(rules);
+}
+
+void policy_files_free(struct policy_file *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		policy_file_done(&files[i]);
+	free(files);
+}
+
 struct policy_set *policy_set_free(struct policy_set *s)
 {
 	if (!s)
 		return NULL;
-	for (size_t i = 0; i < s->n_rules; i++)
-		policy_rule_done(&s->rules[i]);
-	free(s->rules);
-	for (size_t i = 0; i < s->n_files; i++)
-		policy_file_done(&s->files[i]);
-	free(s->files);
+	policy_rules_free(s->rules, s->n_rules);
+	policy_files_free(s->files, s->n_files);
 	free(s);
 	return NULL;
 }
@@ -111,9 +121,7 @@ int policy_rules_append(struct policy_rule **rules, size_t *n_rules, struct poli
 
 	m = reallocarray(*rules, *n_rules + n, sizeof(*m));
 	if (!m) {
-		for (size_t i = 0; i < n; i++)
-			policy_rule_done(&src[i]);
-		free(src);
+		policy_rules_free(src, n);
 		return -ENOMEM;
 	}
 	memcpy(m + *n_rules, src, n * sizeof(*m));
@@ -177,14 +185,8 @@ int policy_set_new(struct policy_rule *rules, size_t n_rules, struct policy_file
 
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		struct policy_set tmp = { rules, n_rules, files, n_files };
-
-		for (size_t i = 0; i < tmp.n_rules; i++)
-			policy_rule_done(&tmp.rules[i]);
-		free(tmp.rules);
-		for (size_t i = 0; i < tmp.n_files; i++)
-			policy_file_done(&tmp.files[i]);
-		free(tmp.files);
+		policy_rules_free(rules, n_rules);
+		policy_files_free(files, n_files);
 		return policy_error_set(err, NULL, 0, 0, -ENOMEM, "out of memory");
 	}
 	*s = (struct policy_set){ rules, n_rules, files, n_files };
@@ -233,12 +235,8 @@ int policy_set_load_text(const char *name, const char *text, size_t len, struct 
 	return policy_set_new(rules, n_rules, files, 1, ret, err);
 
 oom:
-	if (files)
-		policy_file_done(&files[0]);
-	free(files);
-	for (size_t i = 0; i < n_rules; i++)
-		policy_rule_done(&rules[i]);
-	free(rules);
+	policy_files_free(files, files ? 1 : 0);
+	policy_rules_free(rules, n_rules);
 	return policy_error_set(err, name, 0, 0, -ENOMEM, "out of memory");
 }
 

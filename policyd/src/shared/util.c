@@ -112,3 +112,18 @@ size_t strlevenshtein(const char *a, const char *b)
 
 	return row[lb];
 }
+
+const char *path_find_noncanonical_component(const char *path, size_t *ret_len)
+{
+	for (const char *c = path;;) {
+		size_t l = strcspn(c, "/");
+
+		if (l == 0 || (l == 1 && c[0] == '.') || (l == 2 && c[0] == '.' && c[1] == '.')) {
+			*ret_len = l;
+			return c;
+		}
+		if (!c[l])
+			return NULL;
+		c += l + 1;
+	}
+}

@@ -189,5 +189,12 @@ _printf_(2, 3) int strextendf(char **p, const char *fmt, ...);
 /* Strict unsigned decimal parsing: digits only, no sign, no spaces, no overflow. */
 int safe_atou64(const char *s, uint64_t *ret);
 
+/*
+ * The first empty, "." or ".." component of a "/"-separated path (a leading
+ * or trailing "/" makes an empty one), with its length in *ret_len; NULL if
+ * every component is a proper name.
+ */
+const char *path_find_noncanonical_component(const char *path, size_t *ret_len);
+
 /* Levenshtein distance, for "did you mean" hints; SIZE_MAX on -ENOMEM. */
 size_t strlevenshtein(const char *a, const char *b);
