@@ -1,0 +1,118 @@
+#!/bin/bash
+# Build the cgtier test kernel out of tree.
+#
+#   1. extract /usr/src/linux-source-6.12.tar.xz once into $KB/pristine;
+#   2. mirror it into $KB/src (rsync restores only files a previous series
+#      touched, so unchanged files keep their mtimes and make stays
+#      incremental) and apply kernel/patches/series;
+#   3. configure: x86_64 defconfig + kvm_guest.config + kernel/config/*.config,
+#      then check that every option the fragments ask for stuck;
+#   4. build bzImage (and modules) in $KB/obj with ccache.
+#
+# Environment: KB (default build/kernel), JOBS (default nproc),
+# KERNEL_TARBALL (default the Debian path), V=1 for verbose kbuild.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+KB=${KB:-$top/build/kernel}
+JOBS=${JOBS:-$(nproc)}
+KERNEL_TARBALL=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+# shellcheck source=../kernel/BASE
+. "$top/kernel/BASE"
+
+die() { echo "kernel-build: $*" >&2; exit 1; }
+log() { echo "kernel-build: $*"; }
+
+[ -r "$KERNEL_TARBALL" ] ||
+	die "$KERNEL_TARBALL missing: install Debian's linux-source-6.12 (scripts/deps.sh does)"
+
+mkdir -p "$KB"
+# Serialise with any other kernel build on this machine: two cores only.
+exec 9>"$KB/.lock"
+flock 9
+
+stamp="$KB/pristine/.cgtier-tarball"
+want="$(stat -c '%s %Y' "$KERNEL_TARBALL")"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+	log "extracting $KERNEL_TARBALL"
+	rm -rf "$KB/pristine" "$KB/pristine.tmp"
+	mkdir -p "$KB/pristine.tmp"
+	tar -xJf "$KERNEL_TARBALL" -C "$KB/pristine.tmp" --strip-components=1
+	echo "$want" >"$KB/pristine.tmp/.cgtier-tarball"
+	mv "$KB/pristine.tmp" "$KB/pristine"
+fi
+
+ver=$(make -s -C "$KB/pristine" kernelversion 2>/dev/null)
+[ -n "$ver" ] || die "cannot read the kernel version of $KB/pristine"
+
+log "base $ver (series written against $KERNEL_BASE_VERSION)"
+mkdir -p "$KB/src"
+rsync -a --delete --exclude=.cgtier-tarball "$KB/pristine/" "$KB/src/"
+
+series="$top/kernel/patches/series"
+n=0
+while read -r p _; do
+	case "$p" in ''|'#'*) continue ;; esac
+	n=$((n + 1))
+	if ! patch -d "$KB/src" -p1 --batch --forward --no-backup-if-mismatch \
+			-r - -s <"$top/kernel/patches/$p" >"$KB/patch.log" 2>&1; then
+		cat "$KB/patch.log" >&2
+		if [ "$ver" != "$KERNEL_BASE_VERSION" ]; then
+			die "patch $p does not apply: the installed source is $ver but the series is written against $KERNEL_BASE_VERSION (kernel/BASE); rebase the series or install linux-source-6.12=$KERNEL_BASE_DEBIAN"
+		fi
+		die "patch $p does not apply to $ver"
+	fi
+done <"$series"
+log "applied $n patch(es)"
+
+cc="gcc"
+command -v ccache >/dev/null && cc="ccache gcc"
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+# Reproducible-ish builds so ccache hits across rebuilds.
+export KBUILD_BUILD_TIMESTAMP="2024-11-17" KBUILD_BUILD_USER="cgtier" KBUILD_BUILD_HOST="cgtier"
+mk=(make -s -C "$KB/src" O="$KB/obj" CC="$cc" HOSTCC=gcc -j"$JOBS")
+[ "${V:-0}" = 1 ] && mk=(make -C "$KB/src" O="$KB/obj" CC="$cc" HOSTCC=gcc -j"$JOBS" V=1)
+
+frags=("$top"/kernel/config/*.config)
+cfg_sum=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
+if [ ! -f "$KB/obj/.config" ] || [ "$(cat "$KB/obj/.cgtier-config" 2>/dev/null)" != "$cfg_sum" ]; then
+	log "configuring: defconfig + kvm_guest.config + ${frags[*]##*/}"
+	mkdir -p "$KB/obj"
+	"${mk[@]}" defconfig >/dev/null
+	"${mk[@]}" kvm_guest.config >/dev/null
+	KCONFIG_CONFIG="$KB/obj/.config" "$KB/src/scripts/kconfig/merge_config.sh" \
+		-m -O "$KB/obj" "$KB/obj/.config" "${frags[@]}" >/dev/null
+	"${mk[@]}" olddefconfig >/dev/null
+	echo "$cfg_sum" >"$KB/obj/.cgtier-config"
+else
+	"${mk[@]}" olddefconfig >/dev/null
+fi
+
+# Every option a fragment sets must survive olddefconfig: a silently dropped
+# dependency would otherwise test a different kernel than we think.
+bad=0
+while IFS= read -r line; do
+	case "$line" in
+	CONFIG_*=*) opt=${line%%=*}; val=${line#*=} ;;
+	"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}; val=n ;;
+	*) continue ;;
+	esac
+	have=$(grep -E "^$opt=|^# $opt is not set" "$KB/obj/.config" || true)
+	case "$have" in
+	"$opt=$val") ;;
+	"# $opt is not set") [ "$val" = n ] || { echo "  $opt=$val requested, not set" >&2; bad=1; } ;;
+	"") [ "$val" = n ] || { echo "  $opt=$val requested, unavailable" >&2; bad=1; } ;;
+	*) echo "  $opt=$val requested, got ${have#*=}" >&2; bad=1 ;;
+	esac
+done < <(cat "${frags[@]}")
+[ "$bad" = 0 ] || die "config fragment options did not stick (dependencies missing?)"
+
+start=$(date +%s)
+log "building bzImage and modules with -j$JOBS"
+"${mk[@]}" bzImage modules
+"${mk[@]}" INSTALL_MOD_PATH="$KB/modroot" INSTALL_MOD_STRIP=1 modules_install >/dev/null
+end=$(date +%s)
+ln -sf obj/arch/x86/boot/bzImage "$KB/bzImage"
+echo "$ver" >"$KB/version"
+log "done in $((end - start)) s: $KB/bzImage ($ver, $n patch(es))"
