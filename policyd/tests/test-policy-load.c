@@ -404,6 +404,32 @@ START_TEST(test_policy_load_does_not_touch_outputs_on_error)
 }
 END_TEST
 
+START_TEST(test_policy_load_near_limit_file_with_many_rules_is_fast)
+{
+	_cleanup_policy_set_free_ struct policy_set *s = NULL;
+	_cleanup_free_ char *text = malloc(POLICY_FILE_SIZE_MAX);
+	size_t n = 0, len;
+	char last[32];
+
+	/* ~12000 rules: quadratic name checks or list growth would hit Check's timeout. */
+	ck_assert_ptr_nonnull(text);
+	len = (size_t)sprintf(text, "version: 1\nrules:\n");
+	while (len < POLICY_FILE_SIZE_MAX - 200) {
+		len += (size_t)sprintf(text + len,
+				       "  - {name: r%zu, priority: %zu, match: {cgroup: \"a/**/b*\"}, "
+				       "promotion: {max: 1MiB/s}}\n",
+				       n, n % 7);
+		n++;
+	}
+	s = load_ok(text);
+	ck_assert_uint_ge(n, 10000);
+	ck_assert_uint_eq(policy_set_n_rules(s), n);
+	ck_assert_str_eq(policy_set_rule(s, 0)->name, "r0");
+	(void)snprintf(last, sizeof(last), "r%zu", n - 1);
+	ck_assert_str_eq(policy_set_rule(s, n - 1)->name, last);
+}
+END_TEST
+
 START_TEST(test_policy_error_format_without_position)
 {
 	struct policy_error e = { .file = "a.yaml", .message = "cannot open: Permission denied" };
@@ -450,6 +476,7 @@ static Suite *policy_load_suite(void)
 	tcase_add_test(tc, test_policy_load_rejects_huge_text);
 	tcase_add_test(tc, test_policy_load_reports_syntax_errors_with_position);
 	tcase_add_test(tc, test_policy_load_does_not_touch_outputs_on_error);
+	tcase_add_test(tc, test_policy_load_near_limit_file_with_many_rules_is_fast);
 	tcase_add_test(tc, test_policy_error_format_without_position);
 	suite_add_tcase(s, tc);
 	return s;

@@ -128,13 +128,17 @@ static struct ynode *ynode_new(enum ynode_type type, yaml_mark_t mark)
 
 static int ynode_add_child(struct ynode *parent, struct ynode *child)
 {
-	struct ynode **c;
+	size_t n = parent->n_children;
 
-	c = realloc(parent->children, (parent->n_children + 1) * sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	parent->children = c;
-	c[parent->n_children++] = child;
+	/* Grow geometrically: a 1 MiB flow sequence holds ~350000 items. */
+	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+		struct ynode **c = reallocarray(parent->children, n ? n * 2 : 4, sizeof(*c));
+
+		if (!c)
+			return -ENOMEM;
+		parent->children = c;
+	}
+	parent->children[parent->n_children++] = child;
 	return 0;
 }
 
