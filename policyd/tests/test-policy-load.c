@@ -359,6 +359,17 @@ START_TEST(test_policy_load_reports_invalid_utf8_position)
 }
 END_TEST
 
+START_TEST(test_policy_load_accepts_utf8_bom_and_rejects_utf16)
+{
+	static const char utf16[] = "\xff\xfev\0e\0r\0s\0i\0o\0n\0:\0 \0001\0\n\0";
+	_cleanup_policy_set_free_ struct policy_set *s = load_ok("\xef\xbb\xbfversion: 1\nrules: []\n");
+
+	ck_assert_uint_eq(policy_set_n_rules(s), 0);
+	load_fails_len(utf16, sizeof(utf16) - 1, -EINVAL,
+		       "50-web.yaml:1:1: invalid text: invalid leading UTF-8 octet (files must be UTF-8)");
+}
+END_TEST
+
 START_TEST(test_policy_load_rejects_nul_bytes)
 {
 	static const char text[] = "version: 1\n\0rules: []\n";
@@ -472,6 +483,7 @@ static Suite *policy_load_suite(void)
 	tcase_add_test(tc, test_policy_load_rejects_multiple_documents);
 	tcase_add_test(tc, test_policy_load_rejects_tabs);
 	tcase_add_test(tc, test_policy_load_reports_invalid_utf8_position);
+	tcase_add_test(tc, test_policy_load_accepts_utf8_bom_and_rejects_utf16);
 	tcase_add_test(tc, test_policy_load_rejects_nul_bytes);
 	tcase_add_test(tc, test_policy_load_rejects_huge_text);
 	tcase_add_test(tc, test_policy_load_reports_syntax_errors_with_position);

@@ -299,9 +299,17 @@ int yaml_tree_parse(const char *path, const char *text, size_t len, struct ynode
 	_cleanup_(ynode_freep) struct ynode *root = NULL;
 	int r;
 
+	/* libyaml only skips a byte-order mark when it guesses the encoding itself. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+		tp.text += 3;
+		tp.len -= 3;
+	}
+
 	if (!yaml_parser_initialize(&tp.parser))
 		return policy_error_set(err, path, 0, 0, -ENOMEM, "out of memory");
-	yaml_parser_set_input_string(&tp.parser, (const unsigned char *)text, len);
+	yaml_parser_set_input_string(&tp.parser, (const unsigned char *)tp.text, tp.len);
+	/* One encoding only, so that the byte offsets of reader errors are positions. */
+	yaml_parser_set_encoding(&tp.parser, YAML_UTF8_ENCODING);
 
 	{
 		_cleanup_(event_deletep) yaml_event_t e = {};
