@@ -15,6 +15,8 @@ struct policy_set {
 /* Fills *e (if not NULL) and returns r, so callers can "return policy_error_set(...)". */
 _printf_(6, 7) int policy_error_set(struct policy_error *e, const char *file, unsigned line, unsigned column, int r,
 				    const char *fmt, ...);
+_printf_(6, 0) int policy_error_setv(struct policy_error *e, const char *file, unsigned line, unsigned column, int r,
+				     const char *fmt, va_list ap);
 
 /* Frees what a rule owns, not the rule itself. */
 void policy_rule_done(struct policy_rule *r);

@@ -23,13 +23,12 @@ static const char *const qos_names[] = { "guaranteed", "burstable", "besteffort"
 
 static _printf_(4, 5) int load_error(struct loader *ld, const struct ynode *n, int r, const char *fmt, ...)
 {
-	char message[sizeof(ld->err->message)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(message, sizeof(message), fmt, ap);
+	r = policy_error_setv(ld->err, ld->path, n ? n->line : 0, n ? n->column : 0, r, fmt, ap);
 	va_end(ap);
-	return policy_error_set(ld->err, ld->path, n ? n->line : 0, n ? n->column : 0, r, "%s", message);
+	return r;
 }
 
 static const struct ynode *mapping_get(const struct ynode *map, const char *key)

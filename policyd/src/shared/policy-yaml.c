@@ -45,14 +45,12 @@ static void event_deletep(yaml_event_t *e)
 /* libyaml marks are 0-based; people count from 1. */
 static _printf_(4, 5) int tree_error_at(struct tree_parser *tp, yaml_mark_t mark, int r, const char *fmt, ...)
 {
-	char message[sizeof(tp->err->message)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(message, sizeof(message), fmt, ap);
+	r = policy_error_setv(tp->err, tp->path, (unsigned)mark.line + 1, (unsigned)mark.column + 1, r, fmt, ap);
 	va_end(ap);
-	return policy_error_set(tp->err, tp->path, (unsigned)mark.line + 1, (unsigned)mark.column + 1, r, "%s",
-				message);
+	return r;
 }
 
 /* Reader errors only carry a byte offset; count lines and characters ourselves. */
@@ -287,8 +285,11 @@ static int tree_expect(struct tree_parser *tp, yaml_event_type_t type, yaml_even
 	if (r < 0)
 		return r;
 	if (ret->type != type) {
+		/* yaml_event_delete() zeroes the event: take the mark first. */
+		yaml_mark_t mark = ret->start_mark;
+
 		yaml_event_delete(ret);
-		return tree_error_at(tp, ret->start_mark, -EINVAL, "unexpected YAML structure");
+		return tree_error_at(tp, mark, -EINVAL, "unexpected YAML structure");
 	}
 	return 0;
 }

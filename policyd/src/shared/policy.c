@@ -3,19 +3,26 @@
 
 #include "policy-internal.h"
 
-int policy_error_set(struct policy_error *e, const char *file, unsigned line, unsigned column, int r,
-		     const char *fmt, ...)
+int policy_error_setv(struct policy_error *e, const char *file, unsigned line, unsigned column, int r,
+		      const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	if (!e)
 		return r;
 
 	(void)strscpy(e->file, sizeof(e->file), strempty(file));
 	e->line = line;
 	e->column = column;
-	va_start(ap, fmt);
 	(void)vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	return r;
+}
+
+int policy_error_set(struct policy_error *e, const char *file, unsigned line, unsigned column, int r,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r = policy_error_setv(e, file, line, column, r, fmt, ap);
 	va_end(ap);
 	return r;
 }
