@@ -25,6 +25,11 @@ struct cgfs {
 	void *hook_userdata;
 	uint64_t n_writes;
 	void *backend_data;
+	/* While a walk callback runs: the visited cgroup and its open
+	 * directory, so reads and writes of that cgroup skip resolving the
+	 * path again (a large share of a reconcile's syscalls). */
+	const char *walk_path;
+	int walk_fd;
 };
 
 int cgfs_new(cgfs_backend backend, const cgfs_backend_ops *ops,

@@ -22,6 +22,7 @@ static int open_cgroup_dir(cgfs *c, const char *cgroup)
 	_cleanup_close_ int fd = -EBADF;
 	const char *p = cgroup;
 
+
 	while (*p) {
 		char name[256];
 		size_t n;
@@ -51,11 +52,22 @@ static int open_cgroup_dir(cgfs *c, const char *cgroup)
 	return TAKE_FD(fd);
 }
 
+/* The directory of a cgroup: borrowed from the running walk when it is the
+ * cgroup being visited, else opened (and then *owned is set). */
+static int cgroup_dir(cgfs *c, const char *cgroup, int *owned)
+{
+	if (c->walk_fd >= 0 && streq(cgroup, c->walk_path))
+		return c->walk_fd;
+	*owned = open_cgroup_dir(c, cgroup);
+	return *owned;
+}
+
 static int openat_read(cgfs *c, const char *cgroup, const char *file, char **ret)
 {
-	_cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+	_cleanup_close_ int owned = -EBADF, fd = -EBADF;
+	int dfd;
 
-	dfd = open_cgroup_dir(c, cgroup);
+	dfd = cgroup_dir(c, cgroup, &owned);
 	if (dfd < 0)
 		return dfd;
 	fd = openat(dfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
@@ -67,11 +79,12 @@ static int openat_read(cgfs *c, const char *cgroup, const char *file, char **ret
 static int openat_write(cgfs *c, const char *cgroup, const char *file,
 			const char *value)
 {
-	_cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+	_cleanup_close_ int owned = -EBADF, fd = -EBADF;
 	size_t len = strlen(value);
 	ssize_t n;
+	int dfd;
 
-	dfd = open_cgroup_dir(c, cgroup);
+	dfd = cgroup_dir(c, cgroup, &owned);
 	if (dfd < 0)
 		return dfd;
 	/* No O_CREAT: the kernel creates knobs; a missing one means no support.
@@ -103,13 +116,19 @@ static int is_subdir(int dfd, const struct dirent *de)
 
 /* path is a buffer of PATH_MAX with the current cgroup's canonical path in it;
  * children are appended in place to avoid an allocation per cgroup. */
-static int walk_dir(int dfd, char *path, size_t len, cgfs_walk_cb cb, void *userdata)
+static int walk_dir(cgfs *c, int dfd, char *path, size_t len, cgfs_walk_cb cb, void *userdata)
 {
 	DIR *d;
 	struct dirent *de;
 	int r;
 
+	/* Files are opened relative to dfd, never read as a directory stream
+	 * through it, so sharing its offset with fdopendir() below is safe. */
+	c->walk_path = path;
+	c->walk_fd = dfd;
 	r = cb(userdata, path);
+	c->walk_path = NULL;
+	c->walk_fd = -EBADF;
 	if (r < 0) {
 		safe_close(dfd);
 		return r;
@@ -146,7 +165,7 @@ static int walk_dir(int dfd, char *path, size_t len, cgfs_walk_cb cb, void *user
 
 		path[base] = '/';
 		memcpy(path + base + 1, de->d_name, nl + 1);
-		r = walk_dir(cfd, path, base + 1 + nl, cb, userdata);
+		r = walk_dir(c, cfd, path, base + 1 + nl, cb, userdata);
 		path[len] = 0;
 		if (r < 0)
 			break;
@@ -171,7 +190,7 @@ static int openat_walk(cgfs *c, const char *start, cgfs_walk_cb cb, void *userda
 		return -ENOMEM;
 	}
 	strscpy(path, PATH_MAX, start);
-	return walk_dir(fd, path, strlen(path), cb, userdata);
+	return walk_dir(c, fd, path, strlen(path), cb, userdata);
 }
 
 static int openat_exists(cgfs *c, const char *cgroup)

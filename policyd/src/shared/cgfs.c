@@ -115,6 +115,7 @@ int cgfs_new(cgfs_backend backend, const cgfs_backend_ops *ops,
 	c->backend = backend;
 	c->ops = ops;
 	c->root_fd = -EBADF;
+	c->walk_fd = -EBADF;
 
 	*ret = TAKE_PTR(c);
 	return 0;
