@@ -156,6 +156,22 @@ START_TEST(test_policy_dirs_files_apply_in_basename_order)
 }
 END_TEST
 
+START_TEST(test_policy_dirs_equal_priority_later_basename_wins)
+{
+	_cleanup_policy_set_free_ struct policy_set *s = NULL;
+	const struct policy_rule *r = NULL;
+
+	/* The /etc file sorts first but 20-run.yaml comes later: directory does not matter. */
+	write_rule(RUN "20-run.yaml", "later", 5);
+	write_rule(ETC "10-etc.yaml", "earlier", 5);
+	write_rule(LIB "30-lib.yaml", "lower", 4);
+
+	s = load_ok();
+	ck_assert_int_eq(policy_set_resolve(s, "system.slice/a.service", &r), 0);
+	ck_assert_str_eq(r->name, "later");
+}
+END_TEST
+
 START_TEST(test_policy_dirs_ignores_non_yaml_and_hidden_files)
 {
 	_cleanup_policy_set_free_ struct policy_set *s = NULL;
@@ -308,6 +324,7 @@ static Suite *policy_dirs_suite(void)
 	tcase_add_test(tc, test_policy_dirs_symlink_to_dev_null_masks_basename);
 	tcase_add_test(tc, test_policy_dirs_mask_in_lower_directory_is_overridden);
 	tcase_add_test(tc, test_policy_dirs_files_apply_in_basename_order);
+	tcase_add_test(tc, test_policy_dirs_equal_priority_later_basename_wins);
 	tcase_add_test(tc, test_policy_dirs_ignores_non_yaml_and_hidden_files);
 	tcase_add_test(tc, test_policy_dirs_accepts_root_prefix_with_trailing_slash);
 	tcase_add_test(tc, test_policy_dirs_invalid_file_fails_whole_load);

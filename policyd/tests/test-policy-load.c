@@ -128,6 +128,19 @@ START_TEST(test_policy_load_empty_file_has_zero_rules)
 }
 END_TEST
 
+START_TEST(test_policy_load_text_names_file_by_basename)
+{
+	_cleanup_policy_set_free_ struct policy_set *s = NULL;
+	struct policy_error e = {};
+
+	ck_assert_int_eq(policy_set_load_text("/etc/cgtier/policies.d/50-web.yaml", NULL, 0, &s, &e), 0);
+	ck_assert_uint_eq(policy_set_n_files(s), 1);
+	ck_assert_str_eq(policy_set_file(s, 0)->path, "/etc/cgtier/policies.d/50-web.yaml");
+	ck_assert_str_eq(policy_set_file(s, 0)->name, "50-web.yaml");
+	ck_assert_ptr_null(policy_set_file(s, 1));
+}
+END_TEST
+
 START_TEST(test_policy_load_empty_rules_list_is_valid)
 {
 	_cleanup_policy_set_free_ struct policy_set *s = load_ok("version: 1\nrules: []\n");
@@ -464,6 +477,7 @@ static Suite *policy_load_suite(void)
 	tcase_add_test(tc, test_policy_load_leaves_unset_keys_unset);
 	tcase_add_test(tc, test_policy_load_accepts_flow_style_and_quoted_strings);
 	tcase_add_test(tc, test_policy_load_empty_file_has_zero_rules);
+	tcase_add_test(tc, test_policy_load_text_names_file_by_basename);
 	tcase_add_test(tc, test_policy_load_empty_rules_list_is_valid);
 	tcase_add_test(tc, test_policy_load_rejects_unknown_key_with_suggestion);
 	tcase_add_test(tc, test_policy_load_rejects_wrong_types);
