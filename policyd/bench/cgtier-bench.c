@@ -276,8 +276,6 @@ static void *server_main(void *p)
 	struct server *s = p;
 	ManagerConfig cfg = { .cgroup_root = s->cgroup_root, .root_prefix = s->prefix,
 			      .sysfs_root = "/sys", .backend = CGFS_BACKEND_OPENAT };
-	sd_bus *bus = NULL;
-	sd_id128_t id;
 	int r;
 
 	r = sd_event_new(&s->e);
@@ -288,30 +286,11 @@ static void *server_main(void *p)
 	if (r >= 0)
 		r = manager_load(s->m);
 	if (r >= 0)
-		r = sd_bus_new(&bus);
-	if (r >= 0)
-		r = sd_bus_set_fd(bus, s->fd, s->fd);
-	if (r >= 0)
-		r = sd_id128_randomize(&id);
-	if (r >= 0)
-		r = sd_bus_set_server(bus, true, id);
-	if (r >= 0)
-		r = sd_bus_set_anonymous(bus, true);
-	if (r >= 0)
-		r = sd_bus_start(bus);
-	if (r >= 0)
-		r = manager_bus_attach(s->m, bus);
-	if (r >= 0)
-		r = sd_bus_attach_event(bus, s->e, 0);
-	if (r >= 0)
-		r = sd_bus_set_exit_on_disconnect(bus, true);
+		r = manager_bus_serve_fd(s->m, s->fd);
 	s->ready = 1;
 	if (r >= 0)
 		r = sd_event_loop(s->e);
 	s->result = r;
-	if (bus)
-		sd_bus_detach_event(bus);
-	sd_bus_flush_close_unref(bus);
 	manager_free(s->m);
 	sd_event_unref(s->e);
 	return NULL;
@@ -523,6 +502,13 @@ int main(int argc, char *argv[])
 	snprintf(p, sizeof(p), "%s/etc/cgtier/policies.d/50-bench.yaml", tree);
 	write_file(p, policy_text);
 
+	{
+		double load[3] = {};
+
+		/* Latency tails depend on what else runs: say so in the log. */
+		(void)getloadavg(load, 3);
+		printf("bench: host_loadavg_1min %.2f cpus=%ld\n", load[0], sysconf(_SC_NPROCESSORS_ONLN));
+	}
 	bench_reconcile("fake", cgroot);
 	bench_real_cgroupfs();
 	bench_latency_and_stats(tree, cgroot);

@@ -41,9 +41,7 @@ static void *server_main(void *p)
 		.backend = CGFS_BACKEND_OPENAT,
 	};
 	sd_event *e = NULL;
-	sd_bus *bus = NULL;
 	Manager *m = NULL;
-	sd_id128_t id;
 	int r;
 
 	r = sd_event_new(&e);
@@ -54,29 +52,10 @@ static void *server_main(void *p)
 		r = manager_load(m);
 	}
 	if (r >= 0)
-		r = sd_bus_new(&bus);
-	if (r >= 0)
-		r = sd_bus_set_fd(bus, s->fd, s->fd);
-	if (r >= 0)
-		r = sd_id128_randomize(&id);
-	if (r >= 0)
-		r = sd_bus_set_server(bus, true, id);
-	if (r >= 0)
-		r = sd_bus_set_anonymous(bus, true);
-	if (r >= 0)
-		r = sd_bus_start(bus);
-	if (r >= 0)
-		r = manager_bus_attach(m, bus);
-	if (r >= 0)
-		r = sd_bus_attach_event(bus, e, 0);
-	if (r >= 0)
-		r = sd_bus_set_exit_on_disconnect(bus, true);
+		r = manager_bus_serve_fd(m, s->fd);
 	if (r >= 0)
 		r = sd_event_loop(e);
 	s->result = r;
-	if (bus)
-		sd_bus_detach_event(bus);
-	sd_bus_flush_close_unref(bus);
 	manager_free(m);
 	sd_event_unref(e);
 	return NULL;

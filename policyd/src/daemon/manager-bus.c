@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The org.cgtier.Policy1.Manager interface: read-only queries for anyone,
  * Reload for root only (checked here as well as in the bus policy). */
+#include <systemd/sd-id128.h>
+
 #include "cgtier/bus.h"
 #include "cgtier/cgtier.h"
 #include "log.h"
@@ -367,6 +369,41 @@ int manager_bus_attach(Manager *m, sd_bus *bus)
 	if (!m->bus)
 		m->bus = sd_bus_ref(bus);
 	return 0;
+}
+
+int manager_bus_serve_fd(Manager *m, int fd)
+{
+	/* Only our reference: the manager keeps its own once attached. */
+	_cleanup_(sd_bus_unrefp) sd_bus *bus = NULL;
+	sd_id128_t id;
+	int r;
+
+	r = sd_bus_new(&bus);
+	if (r < 0)
+		return r;
+	r = sd_bus_set_fd(bus, fd, fd);
+	if (r < 0)
+		return r;
+	r = sd_id128_randomize(&id);
+	if (r < 0)
+		return r;
+	r = sd_bus_set_server(bus, true, id);
+	if (r < 0)
+		return r;
+	r = sd_bus_set_anonymous(bus, true);
+	if (r < 0)
+		return r;
+	r = sd_bus_start(bus);
+	if (r < 0)
+		return r;
+	r = manager_bus_attach(m, bus);
+	if (r < 0)
+		return r;
+	r = sd_bus_attach_event(bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+	if (r < 0)
+		return r;
+	/* The peer hanging up ends the loop: that is how tests stop us. */
+	return sd_bus_set_exit_on_disconnect(bus, true);
 }
 
 int manager_bus_emit_policy_applied(Manager *m)
