@@ -63,9 +63,11 @@ static int candidates_add_dir(struct candidates *c, const char *dir_path, size_t
 
 	d = opendir(dir_path);
 	if (!d) {
-		if (errno == ENOENT)
+		int r = -errno;
+
+		if (r == -ENOENT)
 			return 0;
-		return policy_error_set(err, dir_path, 0, 0, -errno, "cannot open directory: %s", strerror(errno));
+		return policy_error_set(err, dir_path, 0, 0, r, "cannot open directory: %s", strerror(-r));
 	}
 
 	for (;;) {
@@ -74,9 +76,10 @@ static int candidates_add_dir(struct candidates *c, const char *dir_path, size_t
 		errno = 0;
 		de = readdir(d);
 		if (!de) {
-			if (errno != 0)
-				return policy_error_set(err, dir_path, 0, 0, -errno, "cannot read directory: %s",
-							strerror(errno));
+			int r = -errno;
+
+			if (r != 0)
+				return policy_error_set(err, dir_path, 0, 0, r, "cannot read directory: %s", strerror(-r));
 			return 0;
 		}
 		if (!policy_file_name_ok(de->d_name))
@@ -123,38 +126,57 @@ static int file_read_all(const char *path, char **ret_text, size_t *ret_len, str
 {
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, size;
 	struct stat st;
+	int r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return policy_error_set(err, path, 0, 0, -errno, "cannot open: %s", strerror(errno));
-	if (fstat(fd, &st) < 0)
-		return policy_error_set(err, path, 0, 0, -errno, "cannot stat: %s", strerror(errno));
+	if (fd < 0) {
+		r = -errno;
+		return policy_error_set(err, path, 0, 0, r, "cannot open: %s", strerror(-r));
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		return policy_error_set(err, path, 0, 0, r, "cannot stat: %s", strerror(-r));
+	}
 	if (!S_ISREG(st.st_mode))
 		return policy_error_set(err, path, 0, 0, -EINVAL, "not a regular file");
 	if (st.st_size > POLICY_FILE_SIZE_MAX)
 		return policy_error_set(err, path, 0, 0, -EFBIG, "file is too large (%jd bytes, limit %d)",
 					(intmax_t)st.st_size, POLICY_FILE_SIZE_MAX);
 
-	/* One byte more than the limit tells a file that grew since fstat(). */
-	buf = malloc(POLICY_FILE_SIZE_MAX + 1);
+	/* Room for one byte more than fstat() saw, so EOF is seen without a second buffer. */
+	size = (size_t)st.st_size + 1;
+	buf = malloc(size);
 	if (!buf)
 		return policy_error_set(err, path, 0, 0, -ENOMEM, "out of memory");
 	for (;;) {
-		ssize_t n = read(fd, buf + len, POLICY_FILE_SIZE_MAX + 1 - len);
+		ssize_t n;
 
+		/* The file grew since fstat(): grow too, up to one byte past the limit. */
+		if (len == size) {
+			char *b;
+
+			if (size > POLICY_FILE_SIZE_MAX)
+				return policy_error_set(err, path, 0, 0, -EFBIG, "file is too large (limit %d bytes)",
+							POLICY_FILE_SIZE_MAX);
+			size = MIN(size * 2, (size_t)POLICY_FILE_SIZE_MAX + 1);
+			b = realloc(buf, size);
+			if (!b)
+				return policy_error_set(err, path, 0, 0, -ENOMEM, "out of memory");
+			buf = b;
+		}
+
+		n = read(fd, buf + len, size - len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return policy_error_set(err, path, 0, 0, -errno, "cannot read: %s", strerror(errno));
+			r = -errno;
+			return policy_error_set(err, path, 0, 0, r, "cannot read: %s", strerror(-r));
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		if (len > POLICY_FILE_SIZE_MAX)
-			return policy_error_set(err, path, 0, 0, -EFBIG, "file is too large (limit %d bytes)",
-						POLICY_FILE_SIZE_MAX);
 	}
 
 	*ret_text = TAKE_PTR(buf);
