@@ -142,7 +142,9 @@ int policy_error_format(const struct policy_error *e, char *buf, size_t size);
  * Builds the kernel's memory.promotion.max line for a setting: "max PERIOD"
  * or "BYTES PERIOD", BYTES = rate * period (see rate_to_max_bytes()); an
  * unset period is PROMOTION_PERIOD_DEFAULT_US and an unset max is "max".
- * -ENODATA when the setting sets neither max nor period (nothing to write).
+ * -ENODATA when the setting sets neither max nor period (nothing to write),
+ * -ERANGE for a period outside the kernel's range or a budget that does not
+ * fit (neither happens for rules that loaded), -ENOBUFS if buf is too small.
  */
 int promotion_setting_to_max_string(const struct promotion_setting *s, char *buf, size_t size);
 
@@ -176,7 +178,8 @@ int cgroup_path_get_qos(const char *path, enum policy_qos *ret_qos);
 
 /*
  * 1 if every selector of the rule matches the cgroup, 0 if not; then
- * *ret_failed (if not NULL) names the first failing selector.
+ * *ret_failed (if not NULL) names the first failing selector, checked in
+ * the order cgroup, unit, qos. -EINVAL for a bad path.
  */
 enum policy_selector {
 	POLICY_SELECTOR_NONE = 0,
