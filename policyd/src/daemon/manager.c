@@ -63,8 +63,9 @@ static void watch_cgroup(Manager *m, const char *cgroup)
 		return;
 	}
 	(void)snprintf_ok(key, sizeof(key), "%d", wd);
-	if (strmap_get(m->cgroup_watches, key))
-		return; /* already watched: same inode, same wd */
+	/* Same inode, same wd: keep the entry unless the cgroup was renamed. */
+	if (streq_ptr(strmap_get(m->cgroup_watches, key), cgroup))
+		return;
 	path = strdup(cgroup);
 	if (!path)
 		return;
