@@ -278,6 +278,41 @@ START_TEST(test_cgfs_libcgroup_refuses_foreign_root)
 }
 END_TEST
 
+static int count_cb(void *userdata, const char *cgroup)
+{
+	(*(int *)userdata)++;
+	return 0;
+}
+
+/* Read-only use of the host's memory controller through libcgroup, when
+ * there is one: proves the backend's read, walk and error paths against
+ * the real library. Nothing is written (the one write targets a cgroup
+ * that does not exist). */
+START_TEST(test_cgfs_libcgroup_reads_host_memory_controller)
+{
+	_cleanup_cgfs_ cgfs *c = NULL;
+	_cleanup_free_ char *stat = NULL;
+	char *mnt = NULL;
+	int n = 0;
+
+	if (cgroup_init() != 0 || cgroup_get_subsys_mount_point("memory", &mnt) != 0) {
+		fprintf(stderr, "libcgroup sees no memory controller here: skipped\n");
+		return;
+	}
+	ck_assert_int_eq(cgfs_open_libcgroup(mnt, &c), 0);
+	free(mnt);
+	ck_assert_int_eq(cgfs_get_backend(c), CGFS_BACKEND_LIBCGROUP);
+	ck_assert_int_eq(cgfs_read(c, "/", "memory.stat", &stat), 0);
+	ck_assert_ptr_nonnull(strstr(stat, "anon") ?: strstr(stat, "rss"));
+	ck_assert_int_eq(cgfs_walk(c, "/", count_cb, &n), 0);
+	ck_assert_int_ge(n, 1);
+	ck_assert_int_eq(cgfs_write(c, "/cgtier-test-no-such-cgroup", "memory.promotion.weight", "5"),
+			 -ENOENT);
+	ck_assert_int_eq(cgfs_cgroup_exists(c, "/cgtier-test-no-such-cgroup"), 0);
+	ck_assert_int_eq(cgfs_cgroup_exists(c, "/"), 1);
+}
+END_TEST
+
 START_TEST(test_cgfs_backend_names_round_trip)
 {
 	cgfs_backend b;
@@ -311,6 +346,7 @@ int main(void)
 	tcase_add_test(tc, test_cgfs_libcgroup_errors_become_negative_errno);
 	tcase_add_test(tc, test_cgfs_libcgroup_refuses_foreign_root);
 	tcase_add_test(tc, test_cgfs_backend_names_round_trip);
+	tcase_add_test(tc, test_cgfs_libcgroup_reads_host_memory_controller);
 	suite_add_tcase(s, tc);
 
 	return fake_run_suite(s);
