@@ -196,6 +196,29 @@ START_TEST(test_manager_sighup_reloads)
 }
 END_TEST
 
+START_TEST(test_manager_created_policy_directory_is_noticed)
+{
+	/* /run/cgtier does not exist: its parent is watched for it. Unrelated
+	 * files there must not cause reloads. */
+	unsigned n;
+
+	fake_mkdir(tree, "run");
+	ck_assert_uint_eq(run_until("nonexistent", "x", 400 * 1000), UINT64_MAX);
+	n = m->n_reloads;
+	fake_write(tree, "run/unrelated", "x");
+	ck_assert_uint_eq(run_until("nonexistent", "x", 400 * 1000), UINT64_MAX);
+	ck_assert_uint_eq(m->n_reloads, n);
+
+	fake_mkdir(tree, "run/cgtier/policies.d");
+	ck_assert_uint_eq(run_until("nonexistent", "x", 400 * 1000), UINT64_MAX);
+	fake_write(tree, "run/cgtier/policies.d/40-run.yaml",
+		   "version: 1\nrules:\n  - name: run\n    priority: 99\n    match:\n"
+		   "      cgroup: \"system.slice/a.service\"\n    promotion:\n      weight: 44\n");
+	ck_assert_uint_ne(run_until("cgroup/system.slice/a.service/memory.promotion.weight", "44",
+				    3 * 1000 * 1000), UINT64_MAX);
+}
+END_TEST
+
 START_TEST(test_manager_sigterm_exits_loop)
 {
 	ck_assert_int_eq(raise(SIGTERM), 0);
@@ -232,6 +255,7 @@ int main(void)
 	tcase_add_test(tc, test_manager_policy_edit_reloads_after_debounce);
 	tcase_add_test(tc, test_manager_bad_edit_keeps_old_rules);
 	tcase_add_test(tc, test_manager_sighup_reloads);
+	tcase_add_test(tc, test_manager_created_policy_directory_is_noticed);
 	tcase_add_test(tc, test_manager_sigterm_exits_loop);
 	tcase_add_test(tc, test_manager_canonical_cgroup_paths);
 	suite_add_tcase(s, tc);

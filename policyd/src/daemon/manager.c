@@ -91,6 +91,8 @@ int manager_new(const ManagerConfig *config, sd_event *event, Manager **ret)
 	m->cgroup_inotify_fd = -EBADF;
 	m->kernel_support = -1;
 	m->privileged_uid = 0;
+	for (size_t i = 0; i < ELEMENTSOF(m->policy_ancestor_watches); i++)
+		m->policy_ancestor_watches[i].wd = -1;
 
 	m->cgroup_root = strdup(config->cgroup_root ?: CGTIER_DEFAULT_CGROUP_ROOT);
 	m->root_prefix = strdup(config->root_prefix ?: "/");
@@ -144,6 +146,8 @@ Manager *manager_free(Manager *m)
 	sd_event_source_disable_unref(m->sigterm_source);
 	sd_event_source_disable_unref(m->sigint_source);
 	safe_close(m->policy_inotify_fd);
+	for (size_t i = 0; i < ELEMENTSOF(m->policy_ancestor_watches); i++)
+		free(m->policy_ancestor_watches[i].child);
 	safe_close(m->cgroup_inotify_fd);
 	sd_bus_flush_close_unref(m->bus);
 	strmap_free(m->cgroup_watches);
@@ -167,7 +171,11 @@ static void manager_probe_kernel(Manager *m)
 		return;
 	r = stats_probe_kernel_support(m->fs);
 	if (r == -ENODATA) {
-		log_debug("No cgroup with the memory controller yet: kernel support unknown");
+		if (!m->probe_unknown_logged)
+			log_info("No cgroup below %s has the memory controller yet: cannot tell "
+				 "whether the kernel has memory.promotion.max, will look again",
+				 m->cgroup_root);
+		m->probe_unknown_logged = true;
 		return;
 	}
 	if (r < 0) {
@@ -226,6 +234,7 @@ int manager_reload(Manager *m, char **ret_message)
 	char buf[sizeof(err.file) + sizeof(err.message) + 64];
 	int r;
 
+	m->n_reloads++;
 	if (m->ready)
 		(void)sd_notify(false, "RELOADING=1\nSTATUS=Reloading policies");
 	(void)watch_policy_dirs(m);
@@ -344,7 +353,9 @@ static int on_cgroup_inotify(sd_event_source *s, int fd, uint32_t revents, void 
 		if (!parent)
 			continue;
 		if (ev->mask & IN_IGNORED) {
-			reconciler_forget(m->reconciler, parent);
+			/* Removed, unless a new cgroup of that name came already. */
+			if (cgfs_cgroup_exists(m->fs, parent) == 0)
+				reconciler_forget(m->reconciler, parent);
 			strmap_remove(m->cgroup_watches, key);
 			continue;
 		}
@@ -389,17 +400,44 @@ static int arm_reload_timer(Manager *m)
 					  MANAGER_RELOAD_DEBOUNCE_USEC, 10 * 1000, on_reload_timer, m);
 }
 
+static bool policy_event_matters(Manager *m, const struct inotify_event *ev)
+{
+	bool ancestor = false;
+
+	/* Several missing directories may share one watched ancestor. */
+	for (size_t i = 0; i < ELEMENTSOF(m->policy_ancestor_watches); i++) {
+		if (m->policy_ancestor_watches[i].wd != ev->wd)
+			continue;
+		if (ev->len > 0 && streq_ptr(m->policy_ancestor_watches[i].child, ev->name))
+			return true;
+		ancestor = true;
+	}
+	return !ancestor;
+}
+
 static int on_policy_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	Manager *m = userdata;
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	union {
+		struct inotify_event ev;
+		char raw[16 * (sizeof(struct inotify_event) + NAME_MAX + 1)];
+	} buf;
+	bool matters = false;
 	ssize_t n;
 
-	/* Any change counts: the reload itself decides what it means. */
-	n = read(fd, buf, sizeof(buf));
+	n = read(fd, &buf, sizeof(buf));
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : log_error_errno(errno, "inotify read: %m");
-	return arm_reload_timer(m);
+	for (char *p = buf.raw; p < buf.raw + n;) {
+		struct inotify_event *ev = (struct inotify_event *)p;
+
+		p += sizeof(*ev) + ev->len;
+		if ((ev->mask & IN_Q_OVERFLOW) || policy_event_matters(m, ev))
+			matters = true;
+	}
+	/* Any change inside a policy directory counts: the reload decides
+	 * what it means. Unrelated files next to a missing one do not. */
+	return matters ? arm_reload_timer(m) : 0;
 }
 
 /* Watches each policy directory, or while it does not exist, the nearest
@@ -407,28 +445,41 @@ static int on_policy_inotify(sd_event_source *s, int fd, uint32_t revents, void 
 static int watch_policy_dirs(Manager *m)
 {
 	static const char *const dirs[] = { POLICY_DIR_ETC, POLICY_DIR_RUN, POLICY_DIR_LIB };
+	const uint32_t mask = IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE |
+			      IN_ATTRIB | IN_ONLYDIR;
 
 	if (m->policy_inotify_fd < 0)
 		return 0;
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
 		_cleanup_free_ char *path = NULL;
 		const char *prefix = streq(m->root_prefix, "/") ? "" : m->root_prefix;
+		char *child = NULL;
+		int wd;
 
 		if (strextendf(&path, "%s%s", prefix, dirs[i]) < 0)
 			return -ENOMEM;
 		for (;;) {
 			char *slash;
 
-			if (inotify_add_watch(m->policy_inotify_fd, path,
-					      IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM |
-					      IN_CLOSE_WRITE | IN_ATTRIB | IN_ONLYDIR) >= 0)
+			wd = inotify_add_watch(m->policy_inotify_fd, path, mask);
+			if (wd >= 0)
 				break;
 			if (errno != ENOENT && errno != ENOTDIR)
 				return log_warning_errno(errno, "Cannot watch %s: %m", path);
 			slash = strrchr(path, '/');
 			if (!slash || slash == path)
 				break;
+			child = slash + 1;
 			*slash = 0;
+		}
+		free(m->policy_ancestor_watches[i].child);
+		m->policy_ancestor_watches[i].child = NULL;
+		m->policy_ancestor_watches[i].wd = -1;
+		if (wd >= 0 && child) {
+			m->policy_ancestor_watches[i].child = strdup(child);
+			if (!m->policy_ancestor_watches[i].child)
+				return -ENOMEM;
+			m->policy_ancestor_watches[i].wd = wd;
 		}
 	}
 	return 0;

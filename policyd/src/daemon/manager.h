@@ -36,6 +36,7 @@ typedef struct Manager {
 	char *last_error;          /* of the last failed load, NULL after a good one */
 	int kernel_support;        /* 1, 0, or -1 while unknown */
 	uint64_t last_applied_usec;
+	unsigned n_reloads; /* attempts, good or bad */
 	struct reconcile_stats last_stats;
 
 	/* READY=1 sent: reloads then report RELOADING=1/READY=1. */
@@ -46,12 +47,19 @@ typedef struct Manager {
 
 	int policy_inotify_fd;
 	sd_event_source *policy_inotify_source;
+	/* While a policy directory is missing we watch an existing ancestor,
+	 * and only events about the next component on the way count. */
+	struct {
+		int wd;
+		char *child;
+	} policy_ancestor_watches[3];
 	sd_event_source *reload_timer;
 
 	int cgroup_inotify_fd;
 	sd_event_source *cgroup_inotify_source;
 	strmap *cgroup_watches; /* wd (decimal) -> cgroup path */
 	bool watch_limit_warned;
+	bool probe_unknown_logged;
 
 	sd_event_source *rescan_timer;
 	sd_event_source *sighup_source, *sigterm_source, *sigint_source;
