@@ -15,17 +15,6 @@
 #include "manager.h"
 #include "util.h"
 
-static const char web_policy[] =
-	"version: 1\n"
-	"rules:\n"
-	"  - name: web\n"
-	"    priority: 10\n"
-	"    match:\n"
-	"      cgroup: \"system.slice/*.service\"\n"
-	"    promotion:\n"
-	"      max: 64MiB/s\n"
-	"      weight: 50\n";
-
 static void setup(void)
 {
 	server_tree_setup(web_policy);

@@ -6,17 +6,6 @@
 #include "ctl.h"
 #include "util.h"
 
-static const char web_policy[] =
-	"version: 1\n"
-	"rules:\n"
-	"  - name: web\n"
-	"    priority: 10\n"
-	"    match:\n"
-	"      cgroup: \"system.slice/*.service\"\n"
-	"    promotion:\n"
-	"      max: 64MiB/s\n"
-	"      weight: 50\n";
-
 static char *buf;
 static size_t buf_size;
 static FILE *out;
