@@ -219,6 +219,24 @@ START_TEST(test_manager_created_policy_directory_is_noticed)
 }
 END_TEST
 
+START_TEST(test_manager_read_only_knob_warned_once_until_fixed)
+{
+	char p[PATH_MAX];
+
+	fake_path(p, sizeof(p), "%s/system.slice/a.service/memory.promotion.weight", cgroot);
+	ck_assert_int_eq(unlink(p), 0);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	ck_assert_int_ge(manager_reconcile(m), 0);
+	ck_assert_int_ge(manager_reconcile(m), 0);
+	ck_assert_uint_eq(strmap_size(m->write_warnings), 1);
+	ck_assert_int_eq(rmdir(p), 0);
+	fake_write(tree, "cgroup/system.slice/a.service/memory.promotion.weight", "100\n");
+	ck_assert_int_ge(manager_reconcile(m), 0);
+	ck_assert_uint_eq(strmap_size(m->write_warnings), 0);
+	ck_assert(file_is("cgroup/system.slice/a.service/memory.promotion.weight", "50"));
+}
+END_TEST
+
 START_TEST(test_manager_sigterm_exits_loop)
 {
 	ck_assert_int_eq(raise(SIGTERM), 0);
@@ -256,6 +274,7 @@ int main(void)
 	tcase_add_test(tc, test_manager_bad_edit_keeps_old_rules);
 	tcase_add_test(tc, test_manager_sighup_reloads);
 	tcase_add_test(tc, test_manager_created_policy_directory_is_noticed);
+	tcase_add_test(tc, test_manager_read_only_knob_warned_once_until_fixed);
 	tcase_add_test(tc, test_manager_sigterm_exits_loop);
 	tcase_add_test(tc, test_manager_canonical_cgroup_paths);
 	suite_add_tcase(s, tc);

@@ -17,11 +17,33 @@
 #include "stats.h"
 #include "util.h"
 
+/* Warns once per knob until a write to it succeeds again. */
+static bool first_warning(Manager *m, const char *cgroup, const char *file, bool failed)
+{
+	_cleanup_free_ char *key = NULL;
+
+	if (strextendf(&key, "%s %s", cgroup, file) < 0)
+		return true;
+	if (!failed) {
+		strmap_remove(m->write_warnings, key);
+		return false;
+	}
+	if (strmap_get(m->write_warnings, key))
+		return false;
+	(void)strmap_put(m->write_warnings, key, m);
+	return true;
+}
+
 static void on_reconcile_event(void *userdata, reconcile_event ev, const char *cgroup,
 			       const char *file, const char *value, int error)
 {
+	Manager *m = userdata;
+	int level;
+
 	switch (ev) {
 	case RECONCILE_EVENT_WRITTEN:
+		if (strmap_size(m->write_warnings) > 0)
+			(void)first_warning(m, cgroup, file, false);
 		log_debug("%s: %s = %s", cgroup, file, value);
 		break;
 	case RECONCILE_EVENT_VANISHED:
@@ -31,11 +53,14 @@ static void on_reconcile_event(void *userdata, reconcile_event ev, const char *c
 		log_debug("%s: no %s (memory controller not enabled there)", cgroup, file);
 		break;
 	case RECONCILE_EVENT_READ_ONLY:
-		log_warning_errno(error, "%s: %s is read-only (%m): could not set \"%s\"", cgroup,
-				  file, value);
+		level = first_warning(m, cgroup, file, true) ? LOG_WARNING : LOG_DEBUG;
+		log_full_errno(level, error, "%s: %s is read-only (%m): could not set \"%s\"",
+			       cgroup, file, value);
 		break;
 	case RECONCILE_EVENT_FAILED:
-		log_error_errno(error, "%s: failed to write \"%s\" to %s: %m", cgroup, value, file);
+		level = first_warning(m, cgroup, file, true) ? LOG_ERR : LOG_DEBUG;
+		log_full_errno(level, error, "%s: failed to write \"%s\" to %s: %m", cgroup,
+			       value, file);
 		break;
 	}
 }
@@ -129,6 +154,9 @@ int manager_new(const ManagerConfig *config, sd_event *event, Manager **ret)
 	r = strmap_new(free, &m->cgroup_watches);
 	if (r < 0)
 		return r;
+	r = strmap_new(NULL, &m->write_warnings);
+	if (r < 0)
+		return r;
 
 	*ret = TAKE_PTR(m);
 	return 0;
@@ -151,6 +179,7 @@ Manager *manager_free(Manager *m)
 	safe_close(m->cgroup_inotify_fd);
 	sd_bus_flush_close_unref(m->bus);
 	strmap_free(m->cgroup_watches);
+	strmap_free(m->write_warnings);
 	reconciler_free(m->reconciler);
 	policy_set_free(m->policy);
 	cgfs_free(m->fs);

@@ -59,6 +59,9 @@ typedef struct Manager {
 	sd_event_source *cgroup_inotify_source;
 	strmap *cgroup_watches; /* wd (decimal) -> cgroup path */
 	bool watch_limit_warned;
+	/* "cgroup file" keys already warned about: the rescan retries every
+	 * minute and must not repeat the warning each time. */
+	strmap *write_warnings;
 	bool probe_unknown_logged;
 
 	sd_event_source *rescan_timer;
