@@ -321,8 +321,8 @@ static const sd_bus_vtable manager_vtable[] = {
 			SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
 	SD_BUS_PROPERTY("RuleCount", "u", property_get_rule_count, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("ManagedCgroups", "u", property_get_managed, 0,
-			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	/* Changes with every new cgroup: read it, do not expect a signal. */
+	SD_BUS_PROPERTY("ManagedCgroups", "u", property_get_managed, 0, 0),
 	SD_BUS_PROPERTY("KernelSupportsPromotionKnobs", "b", property_get_kernel_support, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("LastError", "s", property_get_string, 0,
@@ -369,6 +369,14 @@ int manager_bus_attach(Manager *m, sd_bus *bus)
 	if (!m->bus)
 		m->bus = sd_bus_ref(bus);
 	return 0;
+}
+
+int manager_bus_emit_kernel_support(Manager *m)
+{
+	if (!m->bus)
+		return 0;
+	return sd_bus_emit_properties_changed(m->bus, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
+					      "KernelSupportsPromotionKnobs", NULL);
 }
 
 int manager_bus_serve_fd(Manager *m, int fd)
@@ -419,8 +427,7 @@ int manager_bus_emit_policy_applied(Manager *m)
 	if (r < 0)
 		return r;
 	return sd_bus_emit_properties_changed(m->bus, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
-					      "PolicyFiles", "RuleCount", "ManagedCgroups",
-					      "LastError", NULL);
+					      "PolicyFiles", "RuleCount", "LastError", NULL);
 }
 
 int manager_connect_bus(Manager *m, const char *address, bool user_bus)

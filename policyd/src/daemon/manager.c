@@ -213,6 +213,7 @@ static void manager_probe_kernel(Manager *m)
 	}
 	m->kernel_support = r;
 	reconciler_set_apply(m->reconciler, r > 0);
+	(void)manager_bus_emit_kernel_support(m);
 	if (r == 0)
 		log_warning("kernel lacks memory.promotion.max: promotion rules inactive "
 			    "(need the cgtier kernel series)");

@@ -108,6 +108,7 @@ void manager_notify_status(Manager *m);
 int manager_bus_attach(Manager *m, sd_bus *bus);
 int manager_connect_bus(Manager *m, const char *address, bool user_bus);
 int manager_bus_emit_policy_applied(Manager *m);
+int manager_bus_emit_kernel_support(Manager *m);
 /* Serves the API as a D-Bus server on a connected socket (one end of a
  * socketpair): tests and the benchmark, no bus daemon. */
 int manager_bus_serve_fd(Manager *m, int fd);
