@@ -237,6 +237,8 @@ static void bench_reconcile(const char *label, const char *root)
 
 static void bench_real_cgroupfs(void)
 {
+	/* Another cgroup2 mount may be named, e.g. a hybrid host's unified one. */
+	const char *mnt = getenv("CGTIER_BENCH_CGROUP2") ?: "/sys/fs/cgroup";
 	struct statfs sfs;
 	char root[PATH_MAX];
 
@@ -244,21 +246,32 @@ static void bench_real_cgroupfs(void)
 		printf("bench: reconcile_real_cgroupfs skipped: not root\n");
 		return;
 	}
-	if (statfs("/sys/fs/cgroup", &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC) {
-		printf("bench: reconcile_real_cgroupfs skipped: /sys/fs/cgroup is not a cgroup2 "
-		       "mount (hybrid or v1 host)\n");
+	if (statfs(mnt, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		printf("bench: reconcile_real_cgroupfs skipped: %s is not a cgroup2 mount (hybrid "
+		       "or v1 host; CGTIER_BENCH_CGROUP2 names another)\n", mnt);
 		return;
 	}
-	snprintf(root, sizeof(root), "/sys/fs/cgroup/cgtier-bench-%d", (int)getpid());
+	snprintf(root, sizeof(root), "%s/cgtier-bench-%d", mnt, (int)getpid());
 	if (mkdir(root, 0755) < 0) {
 		printf("bench: reconcile_real_cgroupfs skipped: cannot create %s: %s\n", root,
 		       strerror(errno));
 		return;
 	}
-	make_tree(root, "bench.slice", false);
-	bench_reconcile("real", root);
+	{
+		char probe[PATH_MAX + 64];
+
+		make_tree(root, "bench.slice", false);
+		snprintf(probe, sizeof(probe), "%s/bench.slice/s0.slice/memory.promotion.max", root);
+		if (access(probe, F_OK) < 0)
+			printf("bench: reconcile_real_cgroupfs note: no memory.promotion.max (kernel "
+			       "without the cgtier series or memory controller off): walk and reads "
+			       "only\n");
+		bench_reconcile("real", root);
+	}
 	(void)nftw(root, rmdir_one, 64, FTW_DEPTH | FTW_PHYS);
-	(void)rmdir(root);
+	if (rmdir(root) < 0 && errno != ENOENT)
+		printf("bench: reconcile_real_cgroupfs cleanup incomplete: %s: %s\n", root,
+		       strerror(errno));
 }
 
 /* --- daemon in-process: new-cgroup latency and GetCgroupStats --- */
