@@ -104,6 +104,13 @@ int manager_canonical_cgroup(const Manager *m, const char *in, char **ret);
 
 void manager_notify_status(Manager *m);
 
+/* manager-inotify.c */
+int manager_start_inotify(Manager *m);
+/* Adds (or refreshes) the watch on a cgroup directory. */
+void manager_watch_cgroup(Manager *m, const char *cgroup);
+/* Watches each policy directory, or the nearest existing ancestor. */
+int manager_watch_policy_dirs(Manager *m);
+
 /* manager-bus.c */
 int manager_bus_attach(Manager *m, sd_bus *bus);
 int manager_connect_bus(Manager *m, const char *address, bool user_bus);
