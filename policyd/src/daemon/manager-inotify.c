@@ -47,54 +47,70 @@ void manager_watch_cgroup(Manager *m, const char *cgroup)
 
 /* --- inotify on cgroupfs --- */
 
-static int on_cgroup_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+typedef void (*inotify_handler)(Manager *m, const struct inotify_event *ev, bool *flag);
+
+/* Reads what is queued and hands each event to handle(); *flag is for the
+ * handler to raise (overflow, "this matters"). */
+static int read_events(Manager *m, int fd, inotify_handler handle, bool *flag)
 {
-	Manager *m = userdata;
 	union {
 		struct inotify_event ev;
 		char raw[64 * (sizeof(struct inotify_event) + NAME_MAX + 1)];
 	} buf;
-	bool overflow = false;
 	ssize_t n;
 
 	n = read(fd, &buf, sizeof(buf));
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : log_error_errno(errno, "inotify read: %m");
-
 	for (char *p = buf.raw; p < buf.raw + n;) {
-		struct inotify_event *ev = (struct inotify_event *)p;
-		char key[16];
-		const char *parent;
+		const struct inotify_event *ev = (const struct inotify_event *)p;
 
 		p += sizeof(*ev) + ev->len;
-		if (ev->mask & IN_Q_OVERFLOW) {
-			overflow = true;
-			continue;
-		}
-		(void)snprintf_ok(key, sizeof(key), "%d", ev->wd);
-		parent = strmap_get(m->cgroup_watches, key);
-		if (!parent)
-			continue;
-		if (ev->mask & IN_IGNORED) {
-			/* Removed, unless a new cgroup of that name came already. */
-			if (cgfs_cgroup_exists(m->fs, parent) == 0)
-				reconciler_forget(m->reconciler, parent);
-			strmap_remove(m->cgroup_watches, key);
-			continue;
-		}
-		if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && ev->len > 0) {
-			_cleanup_free_ char *child = NULL;
-
-			if (cgfs_path_join(parent, ev->name, &child) < 0)
-				continue;
-			(void)manager_cgroup_added(m, child);
-		}
+		handle(m, ev, flag);
 	}
+	return 0;
+}
+
+static void handle_cgroup_event(Manager *m, const struct inotify_event *ev, bool *overflow)
+{
+	char key[16];
+	const char *parent;
+
+	if (ev->mask & IN_Q_OVERFLOW) {
+		*overflow = true;
+		return;
+	}
+	(void)snprintf_ok(key, sizeof(key), "%d", ev->wd);
+	parent = strmap_get(m->cgroup_watches, key);
+	if (!parent)
+		return;
+	if (ev->mask & IN_IGNORED) {
+		/* Removed, unless a new cgroup of that name came already. */
+		if (cgfs_cgroup_exists(m->fs, parent) == 0)
+			reconciler_forget(m->reconciler, parent);
+		strmap_remove(m->cgroup_watches, key);
+		return;
+	}
+	if ((ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO)) && ev->len > 0) {
+		_cleanup_free_ char *child = NULL;
+
+		if (cgfs_path_join(parent, ev->name, &child) >= 0)
+			(void)manager_cgroup_added(m, child);
+	}
+}
+
+static int on_cgroup_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	Manager *m = userdata;
+	bool overflow = false;
+	int r;
+
+	r = read_events(m, fd, handle_cgroup_event, &overflow);
 	if (overflow) {
 		log_notice("cgroup inotify queue overflowed: rescanning");
 		(void)manager_reconcile(m);
 	}
-	return 0;
+	return r;
 }
 
 /* --- inotify on the policy directories --- */
@@ -138,28 +154,23 @@ static bool policy_event_matters(Manager *m, const struct inotify_event *ev)
 	return !ancestor;
 }
 
+static void handle_policy_event(Manager *m, const struct inotify_event *ev, bool *matters)
+{
+	if ((ev->mask & IN_Q_OVERFLOW) || policy_event_matters(m, ev))
+		*matters = true;
+}
+
 static int on_policy_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
 	Manager *m = userdata;
-	union {
-		struct inotify_event ev;
-		char raw[16 * (sizeof(struct inotify_event) + NAME_MAX + 1)];
-	} buf;
 	bool matters = false;
-	ssize_t n;
+	int r;
 
-	n = read(fd, &buf, sizeof(buf));
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : log_error_errno(errno, "inotify read: %m");
-	for (char *p = buf.raw; p < buf.raw + n;) {
-		struct inotify_event *ev = (struct inotify_event *)p;
-
-		p += sizeof(*ev) + ev->len;
-		if ((ev->mask & IN_Q_OVERFLOW) || policy_event_matters(m, ev))
-			matters = true;
-	}
 	/* Any change inside a policy directory counts: the reload decides
 	 * what it means. Unrelated files next to a missing one do not. */
+	r = read_events(m, fd, handle_policy_event, &matters);
+	if (r < 0)
+		return r;
 	return matters ? arm_reload_timer(m) : 0;
 }
 
