@@ -264,6 +264,11 @@ START_TEST(test_bus_properties)
 						     "KernelSupportsPromotionKnobs", NULL, 'b',
 						     &supported), 0);
 	ck_assert(supported);
+	{
+		_cleanup_free_ char *support = get_string_property("KernelSupport");
+
+		ck_assert_str_eq(support, "yes");
+	}
 	ck_assert_int_ge(sd_bus_get_property(client, NULL, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
 					     "PolicyFiles", NULL, &files, "a(ssu)"), 0);
 	ck_assert_int_ge(sd_bus_message_enter_container(files, 'a', "(ssu)"), 0);
@@ -291,6 +296,11 @@ START_TEST(test_bus_kernel_without_knobs_is_reported)
 						     "KernelSupportsPromotionKnobs", NULL, 'b',
 						     &supported), 0);
 	ck_assert(!supported);
+	{
+		_cleanup_free_ char *support = get_string_property("KernelSupport");
+
+		ck_assert_str_eq(support, "no");
+	}
 	w = fake_read(tree, "cgroup/system.slice/a.service/memory.promotion.weight");
 	ck_assert_str_eq(w, "100\n");
 }

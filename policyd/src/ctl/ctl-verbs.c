@@ -20,7 +20,8 @@ int verb_status(sd_bus *bus, const CtlOptions *o, FILE *out)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *files = NULL;
-	_cleanup_free_ char *version = NULL, *backend = NULL, *root = NULL, *last_error = NULL;
+	_cleanup_free_ char *version = NULL, *backend = NULL, *root = NULL, *last_error = NULL,
+		*support = NULL;
 	const char *dest = CGTIER_BUS_NAME_OR_NULL(bus);
 	uint32_t managed = 0, rules = 0;
 	int supported = 0, r;
@@ -38,6 +39,9 @@ int verb_status(sd_bus *bus, const CtlOptions *o, FILE *out)
 	if (r >= 0)
 		r = sd_bus_get_property_string(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
 					       "LastError", &error, &last_error);
+	if (r >= 0)
+		r = sd_bus_get_property_string(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
+					       "KernelSupport", &error, &support);
 	if (r >= 0)
 		r = sd_bus_get_property_trivial(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
 						"ManagedCgroups", &error, 'u', &managed);
@@ -62,6 +66,8 @@ int verb_status(sd_bus *bus, const CtlOptions *o, FILE *out)
 		json_string(out, backend);
 		fputs(",\"cgroup_root\":", out);
 		json_string(out, root);
+		fputs(",\"kernel_support\":", out);
+		json_string(out, support);
 		fprintf(out, ",\"kernel_supports_promotion_knobs\":%s,\"rules\":%" PRIu32
 			",\"managed_cgroups\":%" PRIu32 ",\"last_error\":",
 			supported ? "true" : "false", rules, managed);
@@ -80,7 +86,9 @@ int verb_status(sd_bus *bus, const CtlOptions *o, FILE *out)
 
 	fprintf(out, "cgtier-policyd %s (%s backend, cgroup root %s)\n", version, backend, root);
 	fprintf(out, "Kernel support: %s\n",
-		supported ? "yes" : "no: promotion rules inactive (need the cgtier kernel series)");
+		supported ? "yes" :
+		streq(support, "unknown") ? "unknown (no cgroup with the memory controller yet)" :
+		"no: promotion rules inactive (need the cgtier kernel series)");
 	fprintf(out, "Rules: %" PRIu32 "\nManaged cgroups: %" PRIu32 "\n", rules, managed);
 	if (!isempty(last_error))
 		fprintf(out, "Last reload failed: %s\n", last_error);

@@ -308,6 +308,10 @@ static int property_get_string(sd_bus *bus, const char *path, const char *interf
 		v = m->cgroup_root;
 	else if (streq(property, "Backend"))
 		v = cgfs_backend_to_string(cgfs_get_backend(m->fs));
+	else if (streq(property, "KernelSupport"))
+		/* Until a cgroup with the memory controller exists nobody can
+		 * tell; rules are applied meanwhile. */
+		v = m->kernel_support > 0 ? "yes" : m->kernel_support == 0 ? "no" : "unknown";
 	return sd_bus_message_append(reply, "s", v);
 }
 
@@ -324,6 +328,8 @@ static const sd_bus_vtable manager_vtable[] = {
 	/* Changes with every new cgroup: read it, do not expect a signal. */
 	SD_BUS_PROPERTY("ManagedCgroups", "u", property_get_managed, 0, 0),
 	SD_BUS_PROPERTY("KernelSupportsPromotionKnobs", "b", property_get_kernel_support, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("KernelSupport", "s", property_get_string, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("LastError", "s", property_get_string, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -376,7 +382,7 @@ int manager_bus_emit_kernel_support(Manager *m)
 	if (!m->bus)
 		return 0;
 	return sd_bus_emit_properties_changed(m->bus, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
-					      "KernelSupportsPromotionKnobs", NULL);
+					      "KernelSupportsPromotionKnobs", "KernelSupport", NULL);
 }
 
 int manager_bus_serve_fd(Manager *m, int fd)
