@@ -18,18 +18,6 @@
 #include "log.h"
 #include "manager.h"
 
-/* The policy every bus and CLI test starts with: one rule, one match. */
-static const char web_policy[] =
-	"version: 1\n"
-	"rules:\n"
-	"  - name: web\n"
-	"    priority: 10\n"
-	"    match:\n"
-	"      cgroup: \"system.slice/*.service\"\n"
-	"    promotion:\n"
-	"      max: 64MiB/s\n"
-	"      weight: 50\n";
-
 static char *tree;
 static char cgroot[PATH_MAX], sysroot[PATH_MAX];
 

@@ -17,6 +17,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The policy the bus, CLI and daemon tests start with: one rule, one match. */
+static const char web_policy[] __attribute__((unused)) =
+	"version: 1\n"
+	"rules:\n"
+	"  - name: web\n"
+	"    priority: 10\n"
+	"    match:\n"
+	"      cgroup: \"system.slice/*.service\"\n"
+	"    promotion:\n"
+	"      max: 64MiB/s\n"
+	"      weight: 50\n";
+
 static inline char *fake_tree_new(void)
 {
 	char tmpl[] = "/tmp/cgtier-test-XXXXXX";

@@ -13,7 +13,7 @@
 #include "manager.h"
 #include "util.h"
 
-static const char web_policy[] =
+static const char weight50_policy[] =
 	"version: 1\n"
 	"rules:\n"
 	"  - name: web\n"
@@ -23,7 +23,7 @@ static const char web_policy[] =
 	"    promotion:\n"
 	"      weight: 50\n";
 
-static const char web_policy_v2[] =
+static const char weight70_policy[] =
 	"version: 1\n"
 	"rules:\n"
 	"  - name: web\n"
@@ -57,7 +57,7 @@ static void setup(void)
 	fake_write(tree, "cgroup/system.slice/memory.current", "0\n");
 	fake_cgroup(tree, "cgroup/system.slice/a.service", true);
 	fake_mkdir(tree, "etc/cgtier/policies.d");
-	fake_write(tree, "etc/cgtier/policies.d/50-web.yaml", web_policy);
+	fake_write(tree, "etc/cgtier/policies.d/50-web.yaml", weight50_policy);
 
 	cfg.cgroup_root = cgroot;
 	cfg.root_prefix = tree;
@@ -159,7 +159,7 @@ START_TEST(test_manager_policy_edit_reloads_after_debounce)
 {
 	uint64_t usec;
 
-	fake_write(tree, "etc/cgtier/policies.d/50-web.yaml", web_policy_v2);
+	fake_write(tree, "etc/cgtier/policies.d/50-web.yaml", weight70_policy);
 	usec = run_until("cgroup/system.slice/a.service/memory.promotion.weight", "70",
 			 3 * 1000 * 1000);
 	ck_assert_msg(usec != UINT64_MAX, "edit not picked up");

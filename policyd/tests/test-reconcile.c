@@ -7,7 +7,7 @@
 #include "reconcile.h"
 #include "util.h"
 
-static const char web_policy[] =
+static const char web_period_policy[] =
 	"version: 1\n"
 	"rules:\n"
 	"  - name: web\n"
@@ -107,7 +107,7 @@ static void assert_file(const char *rel, const char *want)
 
 START_TEST(test_reconcile_writes_matching_cgroups_only)
 {
-	_cleanup_policy_set_free_ struct policy_set *set = load(web_policy);
+	_cleanup_policy_set_free_ struct policy_set *set = load(web_period_policy);
 	struct reconcile_stats st;
 	const struct reconcile_entry *e;
 
@@ -128,7 +128,7 @@ END_TEST
 
 START_TEST(test_reconcile_second_pass_rewrites_nothing)
 {
-	_cleanup_policy_set_free_ struct policy_set *set = load(web_policy);
+	_cleanup_policy_set_free_ struct policy_set *set = load(web_period_policy);
 	struct reconcile_stats st;
 	uint64_t before;
 
@@ -144,7 +144,7 @@ END_TEST
 
 START_TEST(test_reconcile_equal_values_in_other_spelling_are_not_rewritten)
 {
-	_cleanup_policy_set_free_ struct policy_set *set = load(web_policy);
+	_cleanup_policy_set_free_ struct policy_set *set = load(web_period_policy);
 	struct reconcile_stats st;
 
 	/* The kernel may print without the newline or with it: same value. */
@@ -158,7 +158,7 @@ END_TEST
 
 START_TEST(test_reconcile_drift_is_corrected)
 {
-	_cleanup_policy_set_free_ struct policy_set *set = load(web_policy);
+	_cleanup_policy_set_free_ struct policy_set *set = load(web_period_policy);
 	struct reconcile_stats st;
 
 	ck_assert_int_eq(reconcile_all(rec, set, &st), 0);
@@ -171,7 +171,7 @@ END_TEST
 
 START_TEST(test_reconcile_released_keys_return_to_default)
 {
-	_cleanup_policy_set_free_ struct policy_set *web = load(web_policy);
+	_cleanup_policy_set_free_ struct policy_set *web = load(web_period_policy);
 	_cleanup_policy_set_free_ struct policy_set *batch = load(batch_policy);
 	struct reconcile_stats st;
 
@@ -189,7 +189,7 @@ END_TEST
 
 START_TEST(test_reconcile_leaves_unmanaged_hand_settings_alone)
 {
-	_cleanup_policy_set_free_ struct policy_set *set = load(web_policy);
+	_cleanup_policy_set_free_ struct policy_set *set = load(web_period_policy);
 	struct reconcile_stats st;
 
 	fake_write(root, "user.slice/memory.promotion.weight", "3\n");
@@ -221,7 +221,7 @@ static int delete_on_read(void *userdata, cgfs_op op, const char *cgroup, const 
 
 START_TEST(test_reconcile_cgroup_deleted_mid_reconcile_is_skipped)
 {
-	_cleanup_policy_set_free_ struct policy_set *set = load(web_policy);
+	_cleanup_policy_set_free_ struct policy_set *set = load(web_period_policy);
 	struct delete_hook h = { .root = root, .victim = "/system.slice/a.service" };
 	struct reconcile_stats st;
 
@@ -248,7 +248,7 @@ static int deny_weight_writes(void *userdata, cgfs_op op, const char *cgroup, co
 
 START_TEST(test_reconcile_read_only_knob_is_reported)
 {
-	_cleanup_policy_set_free_ struct policy_set *set = load(web_policy);
+	_cleanup_policy_set_free_ struct policy_set *set = load(web_period_policy);
 	struct reconcile_stats st;
 
 	/* chmod 0444 means nothing to root, so the backend refuses instead. */
@@ -265,7 +265,7 @@ END_TEST
 
 START_TEST(test_reconcile_directory_in_place_of_knob_is_read_only)
 {
-	_cleanup_policy_set_free_ struct policy_set *set = load(web_policy);
+	_cleanup_policy_set_free_ struct policy_set *set = load(web_period_policy);
 	struct reconcile_stats st;
 	char p[PATH_MAX];
 
@@ -279,7 +279,7 @@ END_TEST
 
 START_TEST(test_reconcile_without_kernel_support_touches_nothing)
 {
-	_cleanup_policy_set_free_ struct policy_set *set = load(web_policy);
+	_cleanup_policy_set_free_ struct policy_set *set = load(web_period_policy);
 	struct reconcile_stats st;
 
 	reconciler_set_apply(rec, false);
@@ -293,7 +293,7 @@ END_TEST
 
 START_TEST(test_reconcile_subtree_applies_new_cgroup)
 {
-	_cleanup_policy_set_free_ struct policy_set *set = load(web_policy);
+	_cleanup_policy_set_free_ struct policy_set *set = load(web_period_policy);
 	struct reconcile_stats st;
 
 	ck_assert_int_eq(reconcile_all(rec, set, &st), 0);
@@ -307,7 +307,7 @@ END_TEST
 
 START_TEST(test_reconcile_forgets_removed_cgroups)
 {
-	_cleanup_policy_set_free_ struct policy_set *set = load(web_policy);
+	_cleanup_policy_set_free_ struct policy_set *set = load(web_period_policy);
 	struct reconcile_stats st;
 	char p[PATH_MAX];
 
