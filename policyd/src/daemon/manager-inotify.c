@@ -86,8 +86,10 @@ static void handle_cgroup_event(Manager *m, const struct inotify_event *ev, bool
 		return;
 	if (ev->mask & IN_IGNORED) {
 		/* Removed, unless a new cgroup of that name came already. */
-		if (cgfs_cgroup_exists(m->fs, parent) == 0)
+		if (cgfs_cgroup_exists(m->fs, parent) == 0) {
 			reconciler_forget(m->reconciler, parent);
+			manager_forget_warnings(m, parent);
+		}
 		strmap_remove(m->cgroup_watches, key);
 		return;
 	}

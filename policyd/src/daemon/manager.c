@@ -32,6 +32,17 @@ static bool first_warning(Manager *m, const char *cgroup, const char *file, bool
 	return true;
 }
 
+void manager_forget_warnings(Manager *m, const char *cgroup)
+{
+	size_t l = strlen(cgroup), i = 0;
+	const char *key;
+
+	while (strmap_size(m->write_warnings) > 0 &&
+	       strmap_iterate(m->write_warnings, &i, &key, NULL))
+		if (strncmp(key, cgroup, l) == 0 && key[l] == ' ')
+			strmap_remove_current(m->write_warnings, i);
+}
+
 static void on_reconcile_event(void *userdata, reconcile_event ev, const char *cgroup,
 			       const char *file, const char *value, int error)
 {

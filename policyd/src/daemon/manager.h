@@ -104,6 +104,9 @@ int manager_canonical_cgroup(const Manager *m, const char *in, char **ret);
 
 void manager_notify_status(Manager *m);
 
+/* A removed cgroup's knobs need no more warnings remembered. */
+void manager_forget_warnings(Manager *m, const char *cgroup);
+
 /* manager-inotify.c */
 int manager_start_inotify(Manager *m);
 /* Adds (or refreshes) the watch on a cgroup directory. */
