@@ -364,14 +364,24 @@ pod_test() {
 	cp "$T"/policies/*.yaml "$T/pod/src/"
 	cm_publish "$P" "$T/pod/src"
 
-	# The pod's bus, from the image's config with this test's paths.
-	sed -e "s|/run/dbus/system_bus_socket|$T/pod/bus|" \
+	# The pod's bus, from the image's config with this test's paths. As
+	# root, run it the way the dbus container does: uid 65534, no
+	# capabilities, the socket in a world-writable directory (the emptyDir).
+	mkdir -p "$T/pod/run"
+	sed -e "s|/run/dbus/system_bus_socket|$T/pod/run/system_bus_socket|" \
 		-e "s|/usr/share/dbus-1/system.d/org.cgtier.Policy1.conf|$top/systemd/org.cgtier.Policy1.conf|" \
 		"$top/deploy/container/cgtier-pod-bus.conf" >"$T/pod/bus.conf"
-	dbus-daemon --config-file="$T/pod/bus.conf" --nofork --nopidfile --nosyslog \
+	as_nobody=
+	if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1; then
+		chmod 0755 "$T" "$T/pod"
+		chmod 0644 "$T/pod/bus.conf"
+		chmod 1777 "$T/pod/run"
+		as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
+	fi
+	$as_nobody dbus-daemon --config-file="$T/pod/bus.conf" --nofork --nopidfile --nosyslog \
 		>"$T/pod/dbus.log" 2>&1 &
 	pids="$pids $!"
-	if wait_for 5 test -S "$T/pod/bus"; then
+	if wait_for 5 test -S "$T/pod/run/system_bus_socket"; then
 		pass pod/bus-config
 	else
 		fail pod/bus-config "$(cat "$T/pod/dbus.log")"
@@ -379,7 +389,7 @@ pod_test() {
 	fi
 
 	# As in the containers: the bus comes from DBUS_SYSTEM_BUS_ADDRESS only.
-	DBUS_SYSTEM_BUS_ADDRESS=unix:path=$T/pod/bus
+	DBUS_SYSTEM_BUS_ADDRESS=unix:path=$T/pod/run/system_bus_socket
 	export DBUS_SYSTEM_BUS_ADDRESS
 	"$DAEMON" --cgroup-root="$C" --root="$R" --sysfs-root="$T/pod/nosys" >"$T/pod/daemon.log" 2>&1 &
 	daemon_pid=$!
@@ -412,6 +422,21 @@ pod_test() {
 		pass pod/qos-policies-applied
 	else
 		fail pod/qos-policies-applied "wrong knobs:$bad"
+	fi
+
+	# `kubectl exec` runs cgtierctl as root: reload works; anyone else may
+	# read but not reload.
+	if out=$("$CTL" reload 2>&1); then
+		pass pod/reload-as-root
+	else
+		fail pod/reload-as-root "$out"
+	fi
+	if [ -n "$as_nobody" ]; then
+		if $as_nobody "$CTL" status >/dev/null 2>&1 && ! $as_nobody "$CTL" reload >/dev/null 2>&1; then
+			pass pod/reload-refused-to-others
+		else
+			fail pod/reload-refused-to-others
+		fi
 	fi
 
 	# A ConfigMap edit: best-effort pods down to 8 MiB/s.
