@@ -77,6 +77,11 @@ START_TEST(test_ctl_stats_prometheus_all_managed)
 		"cgtier_memory_pgpromote_success_total{cgroup=\"/system.slice/a.service\"} 42\n"));
 	ck_assert_ptr_nonnull(strstr(output(),
 		"cgtier_memory_node_bytes{cgroup=\"/system.slice/a.service\",node=\"1\"} 8192\n"));
+	ck_assert_ptr_nonnull(strstr(output(),
+		"cgtier_promotion_limit_bytes_per_second{cgroup=\"/system.slice/a.service\"} 67108864\n"));
+	ck_assert_ptr_nonnull(strstr(output(),
+		"# TYPE cgtier_promotion_weight gauge\n"
+		"cgtier_promotion_weight{cgroup=\"/system.slice/a.service\"} 50\n"));
 }
 END_TEST
 

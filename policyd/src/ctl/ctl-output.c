@@ -2,7 +2,9 @@
 #include <ctype.h>
 #include <inttypes.h>
 
+#include "cgfs.h"
 #include "ctl.h"
+#include "rate.h"
 #include "util.h"
 
 void json_string(FILE *f, const char *s)
@@ -163,4 +165,54 @@ void stats_write_json(FILE *f, const char *cgroup, const struct cgroup_stats *s)
 		fprintf(f, "%s{\"node\":%" PRIu32 ",\"bytes\":%" PRIu64 "}", i ? "," : "",
 			s->nodes[i].node, s->nodes[i].bytes);
 	fputs("]}", f);
+}
+
+static const struct ctl_cgroup *find_managed(const struct ctl_cgroup_list *l, const char *cgroup)
+{
+	_cleanup_free_ char *canonical = NULL;
+
+	/* Paths given on the command line may be spelled "a/b" or "/a/b/". */
+	if (cgfs_path_normalize(cgroup, &canonical) < 0)
+		return NULL;
+	for (size_t i = 0; i < l->n; i++)
+		if (streq(l->items[i].cgroup, canonical))
+			return &l->items[i];
+	return NULL;
+}
+
+void prometheus_write_limits(FILE *f, const char *const *cgroups, size_t n,
+			     const struct ctl_cgroup_list *l)
+{
+	bool any = false;
+
+	for (size_t c = 0; c < n; c++) {
+		const struct ctl_cgroup *m = find_managed(l, cgroups[c]);
+		uint64_t max, period;
+
+		if (!m || isempty(m->max) || promotion_max_parse(m->max, &max, &period) < 0 ||
+		    max == PROMOTION_MAX_UNLIMITED || period == 0)
+			continue;
+		if (!any)
+			family_header(f, "cgtier_promotion_limit_bytes_per_second", "gauge",
+				      "Promotion rate limit of the effective rule (memory.promotion.max over its period).");
+		any = true;
+		fputs("cgtier_promotion_limit_bytes_per_second{cgroup=", f);
+		prometheus_label_value(f, cgroups[c]);
+		fprintf(f, "} %.0f\n", (double)max * 1e6 / (double)period);
+	}
+
+	any = false;
+	for (size_t c = 0; c < n; c++) {
+		const struct ctl_cgroup *m = find_managed(l, cgroups[c]);
+
+		if (!m || m->weight == 0)
+			continue;
+		if (!any)
+			family_header(f, "cgtier_promotion_weight", "gauge",
+				      "Promotion weight of the effective rule (memory.promotion.weight).");
+		any = true;
+		fputs("cgtier_promotion_weight{cgroup=", f);
+		prometheus_label_value(f, cgroups[c]);
+		fprintf(f, "} %" PRIu32 "\n", m->weight);
+	}
 }

@@ -140,12 +140,14 @@ int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE 
 	size_t k = 0;
 	int r, ret = CGTIER_EXIT_OK;
 
-	/* No path: every managed cgroup (what a metrics scrape wants). */
-	if (n == 0) {
+	/* No path: every managed cgroup (what a metrics scrape wants). The
+	 * list also gives the limits that --prometheus exports. */
+	if (n == 0 || o->prometheus) {
 		r = ctl_list_cgroups(bus, &l);
 		if (r < 0)
 			return ctl_bus_error_exit("Cannot list cgroups", r, NULL);
-		n = l.n;
+		if (n == 0)
+			n = l.n;
 	}
 	stats = calloc(MAX(n, (size_t)1), sizeof(*stats));
 	names = calloc(MAX(n, (size_t)1), sizeof(*names));
@@ -167,8 +169,10 @@ int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE 
 		names[k++] = cg;
 	}
 
-	if (o->prometheus)
+	if (o->prometheus) {
 		prometheus_write(out, names, stats, k);
+		prometheus_write_limits(out, names, k, &l);
+	}
 	else if (o->json) {
 		fputc('[', out);
 		for (size_t i = 0; i < k; i++) {

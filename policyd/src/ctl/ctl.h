@@ -49,6 +49,10 @@ void prometheus_label_value(FILE *f, const char *s);
 /* Writes the node_exporter textfile format for n cgroups' stats. */
 void prometheus_write(FILE *f, const char *const *cgroups, const struct cgroup_stats *stats,
 		      size_t n);
+/* Gauges of the effective rule's limit and weight for those of the cgroups
+ * that are managed (l from ListCgroups). */
+void prometheus_write_limits(FILE *f, const char *const *cgroups, size_t n,
+			     const struct ctl_cgroup_list *l);
 /* Metric name of a memory.promotion.stat key: "cgtier_promotion_<key>_..._total". */
 int prometheus_metric_name(const char *key, char *buf, size_t size);
 void stats_write_text(FILE *f, const char *cgroup, const struct cgroup_stats *s);
