@@ -186,6 +186,13 @@ int cgfs_open_libcgroup(const char *root, cgfs **ret)
 	};
 	int r;
 
+	/* libcgroup would print its ERROR messages to stdout by default; its
+	 * failures come back to us as codes and the caller logs them once.
+	 * CGROUP_LOGLEVEL in the environment brings its messages back. */
+	if (getenv("CGROUP_LOGLEVEL"))
+		cgroup_set_default_logger(-1);
+	else
+		cgroup_set_logger(NULL, CGROUP_LOG_ERROR, NULL);
 	r = ecg(cgroup_init());
 	if (r < 0)
 		return r;
