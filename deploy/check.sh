@@ -350,6 +350,11 @@ knob_is() { # FILE VALUE
 	[ "$(cat "$1" 2>/dev/null)" = "$2" ]
 }
 
+nondefault_knobs() {
+	find "$1" \( -name memory.promotion.max -o -name memory.promotion.weight \) \
+		-exec grep -Lx -e 'max 1000000' -e 100 {} +
+}
+
 status_has() {
 	"$CTL" status 2>/dev/null | grep -q -- "$1"
 }
@@ -475,6 +480,24 @@ pod_test() {
 	cm_publish "$P" "$T/pod/src"
 	wait_for 5 sh -c "! \"$CTL\" status 2>/dev/null | grep -q 'Last reload failed'"
 
+	# The loop as the metrics container runs it: writes at once, removes
+	# its file when the pod stops.
+	CGTIERCTL=$CTL "$top/deploy/container/cgtier-prom-textfile" --interval=1 "$TF/loop.prom" \
+		2>"$T/pod/loop.err" &
+	loop_pid=$!
+	pids="$pids $loop_pid"
+	if wait_for 5 grep -qsx 'cgtier_daemon_up 1' "$TF/loop.prom"; then
+		kill "$loop_pid"
+		wait "$loop_pid" 2>/dev/null
+		if [ ! -e "$TF/loop.prom" ]; then
+			pass textfile/loop
+		else
+			fail textfile/loop "$TF/loop.prom left after SIGTERM"
+		fi
+	else
+		fail textfile/loop "$(cat "$T/pod/loop.err")"
+	fi
+
 	# The metrics container's loop, once.
 	if CGTIERCTL=$CTL "$top/deploy/container/cgtier-prom-textfile" --once "$TF/cgtier.prom" \
 		2>"$T/pod/textfile.err"; then
@@ -496,6 +519,20 @@ pod_test() {
 		pass textfile/no-temporary-left
 	else
 		fail textfile/no-temporary-left "$(ls -a "$TF")"
+	fi
+
+	# Uninstalling (docs/FLEET.md): empty policies first put every knob the
+	# daemon set back to the kernel default.
+	for f in "$T"/pod/src/*.yaml; do
+		: >"$f"
+	done
+	cm_publish "$P" "$T/pod/src"
+	if wait_for 5 status_has '^Rules: 0$' &&
+		wait_for 2 knob_is "$C/kubepods.slice/kubepods-besteffort.slice/memory.promotion.max" "max 1000000" &&
+		! nondefault_knobs "$C" | grep -q .; then
+		pass pod/empty-policies-reset-knobs
+	else
+		fail pod/empty-policies-reset-knobs "$(nondefault_knobs "$C" | head -n 3)"
 	fi
 
 	# The daemon gone: the file says so and keeps no stale numbers.
