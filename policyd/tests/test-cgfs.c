@@ -40,6 +40,21 @@ START_TEST(test_cgfs_reads_and_writes_allowed_knob)
 }
 END_TEST
 
+START_TEST(test_cgfs_read_line_returns_first_line_only)
+{
+	_cleanup_free_ char *line = NULL, *all = NULL, *noeol = NULL;
+
+	fake_write(root, "user.slice/memory.stat", "anon 1\nfile 2\n");
+	ck_assert_int_eq(cgfs_read_line(fs, "/user.slice", "memory.stat", &line), 0);
+	ck_assert_str_eq(line, "anon 1");
+	ck_assert_int_eq(cgfs_read(fs, "/user.slice", "memory.stat", &all), 0);
+	ck_assert_str_eq(all, "anon 1\nfile 2\n");
+	fake_write(root, "user.slice/memory.promotion.weight", "42");
+	ck_assert_int_eq(cgfs_read_line(fs, "/user.slice", "memory.promotion.weight", &noeol), 0);
+	ck_assert_str_eq(noeol, "42");
+}
+END_TEST
+
 START_TEST(test_cgfs_refuses_writes_outside_allow_list)
 {
 	_cleanup_free_ char *v = NULL;
@@ -332,6 +347,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_cgfs_reads_and_writes_allowed_knob);
+	tcase_add_test(tc, test_cgfs_read_line_returns_first_line_only);
 	tcase_add_test(tc, test_cgfs_refuses_writes_outside_allow_list);
 	tcase_add_test(tc, test_cgfs_refuses_symlinked_cgroup);
 	tcase_add_test(tc, test_cgfs_refuses_symlinked_knob);

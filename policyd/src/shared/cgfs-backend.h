@@ -8,7 +8,9 @@
 #include "cgfs.h"
 
 typedef struct cgfs_backend_ops {
-	int (*read)(cgfs *c, const char *cgroup, const char *file, char **ret);
+	/* first_line: the caller wants only the first line, reading may stop
+	 * once a newline arrived (saves the read() that would see EOF). */
+	int (*read)(cgfs *c, const char *cgroup, const char *file, bool first_line, char **ret);
 	int (*write)(cgfs *c, const char *cgroup, const char *file,
 		     const char *value);
 	int (*walk)(cgfs *c, const char *start, cgfs_walk_cb cb, void *userdata);
@@ -35,5 +37,5 @@ struct cgfs {
 int cgfs_new(cgfs_backend backend, const cgfs_backend_ops *ops,
 	     const char *root, cgfs **ret);
 
-/* Shared by both backends: reads an open fd to its end. */
-int cgfs_read_fd(int fd, char **ret);
+/* Reads an open fd to its end, or with first_line until a newline. */
+int cgfs_read_fd(int fd, bool first_line, char **ret);

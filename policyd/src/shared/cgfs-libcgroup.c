@@ -69,7 +69,8 @@ static int ecg(int code)
 	return cgfs_libcgroup_error_to_errno(code, code == ECGOTHER ? cgroup_get_last_errno() : 0);
 }
 
-static int lcg_read(cgfs *c, const char *cgroup, const char *file, char **ret)
+static int lcg_read(cgfs *c, const char *cgroup, const char *file, bool first_line,
+		    char **ret)
 {
 	_cleanup_free_ char *out = NULL;
 	char buf[4096];
@@ -87,6 +88,10 @@ static int lcg_read(cgfs *c, const char *cgroup, const char *file, char **ret)
 		if (r < 0) {
 			cgroup_read_value_end(&handle);
 			return r;
+		}
+		if (first_line && strchr(buf, '\n')) {
+			k = ECGEOF;
+			break;
 		}
 		k = cgroup_read_value_next(&handle, buf, sizeof(buf));
 	}

@@ -62,7 +62,8 @@ static int cgroup_dir(cgfs *c, const char *cgroup, int *owned)
 	return *owned;
 }
 
-static int openat_read(cgfs *c, const char *cgroup, const char *file, char **ret)
+static int openat_read(cgfs *c, const char *cgroup, const char *file, bool first_line,
+		       char **ret)
 {
 	_cleanup_close_ int owned = -EBADF, fd = -EBADF;
 	int dfd;
@@ -73,7 +74,7 @@ static int openat_read(cgfs *c, const char *cgroup, const char *file, char **ret
 	fd = openat(dfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	return cgfs_read_fd(fd, ret);
+	return cgfs_read_fd(fd, first_line, ret);
 }
 
 static int openat_write(cgfs *c, const char *cgroup, const char *file,

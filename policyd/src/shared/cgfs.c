@@ -183,7 +183,7 @@ static int run_hook(cgfs *c, cgfs_op op, const char *cgroup, const char *file)
 	return c->hook(c->hook_userdata, op, cgroup, file);
 }
 
-int cgfs_read_fd(int fd, char **ret)
+int cgfs_read_fd(int fd, bool first_line, char **ret)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0, used = 0;
@@ -213,6 +213,8 @@ int cgfs_read_fd(int fd, char **ret)
 		if (n == 0)
 			break;
 		used += (size_t)n;
+		if (first_line && memchr(buf + used - (size_t)n, '\n', (size_t)n))
+			break;
 	}
 	if (!buf) {
 		buf = strdup("");
@@ -232,7 +234,8 @@ static int check_args(const char *cgroup, const char *file, char **ret_path)
 	return cgfs_path_normalize(cgroup, ret_path);
 }
 
-int cgfs_read(cgfs *c, const char *cgroup, const char *file, char **ret)
+static int read_common(cgfs *c, const char *cgroup, const char *file, bool first_line,
+		       char **ret)
 {
 	_cleanup_free_ char *path = NULL;
 	int r;
@@ -245,7 +248,12 @@ int cgfs_read(cgfs *c, const char *cgroup, const char *file, char **ret)
 	r = run_hook(c, CGFS_OP_READ, path, file);
 	if (r < 0)
 		return r;
-	return c->ops->read(c, path, file, ret);
+	return c->ops->read(c, path, file, first_line, ret);
+}
+
+int cgfs_read(cgfs *c, const char *cgroup, const char *file, char **ret)
+{
+	return read_common(c, cgroup, file, false, ret);
 }
 
 int cgfs_read_line(cgfs *c, const char *cgroup, const char *file, char **ret)
@@ -253,7 +261,7 @@ int cgfs_read_line(cgfs *c, const char *cgroup, const char *file, char **ret)
 	char *text;
 	int r;
 
-	r = cgfs_read(c, cgroup, file, &text);
+	r = read_common(c, cgroup, file, true, &text);
 	if (r < 0)
 		return r;
 	text[strcspn(text, "\n")] = 0;
