@@ -67,8 +67,16 @@ cleanup() {
 	done
 	rm -rf "$T"
 }
+# KEEP=1 keeps the temporary directory (checker outputs, logs) for a look.
+if [ -n "${KEEP:-}" ]; then
+	cleanup() {
+		for p in $pids; do
+			kill "$p" 2>/dev/null
+		done
+		echo "kept $T"
+	}
+fi
 trap cleanup EXIT
-[ -n "${KEEP:-}" ] && trap "echo kept \$T" EXIT
 trap 'exit 1' INT TERM
 
 # --- 1. the checker ----------------------------------------------------------
