@@ -616,6 +616,7 @@ static void check_type(const struct node *n, const struct type *t, const char *p
 struct object {
 	struct node *root;
 	const char *kind, *name, *ns, *file;
+	bool schema_ok; /* the rules below trust the types only then */
 };
 
 static struct object *objs;
@@ -670,7 +671,7 @@ static bool configmap_is_policies(const char *cm_name)
 	for (size_t i = 0; i < n_objs; i++) {
 		const struct node *spec, *vols, *containers;
 
-		if (strcmp(objs[i].kind, "DaemonSet") != 0)
+		if (strcmp(objs[i].kind, "DaemonSet") != 0 || !objs[i].schema_ok)
 			continue;
 		spec = get(get(get(objs[i].root, "spec"), "template"), "spec");
 		vols = get(spec, "volumes");
@@ -1058,6 +1059,7 @@ int main(int argc, char **argv)
 	for (size_t d = 0; d < n_docs; d++) {
 		struct node *root = docs[d];
 		const char *av = get_str(root, "apiVersion"), *kind = get_str(root, "kind");
+		int before;
 		size_t k;
 
 		if (root->type != N_MAP) {
@@ -1080,11 +1082,13 @@ int main(int argc, char **argv)
 				 kinds[k].api_version, av);
 			continue;
 		}
+		before = n_errors;
 		check_type(root, &kinds[k].type, "");
 		objs[n_objs] = (struct object){
 			.root = root, .kind = kind, .file = root->file,
 			.name = get_str(get(root, "metadata"), "name"),
 			.ns = get_str(get(root, "metadata"), "namespace"),
+			.schema_ok = n_errors == before,
 		};
 		if (strcmp(kind, "Kustomization") == 0)
 			kust_ns = get_str(root, "namespace");
@@ -1096,11 +1100,14 @@ int main(int argc, char **argv)
 				 objs[n_objs].name ? objs[n_objs].name : "?");
 		if (!kinds[k].namespaced && objs[n_objs].ns)
 			error_at(get(get(root, "metadata"), "namespace"), "%s is not namespaced", kind);
-		check_labels(get(get(root, "metadata"), "labels"));
+		if (objs[n_objs].schema_ok)
+			check_labels(get(get(root, "metadata"), "labels"));
 		n_objs++;
 	}
 
 	for (size_t i = 0; i < n_objs; i++) {
+		if (!objs[i].schema_ok)
+			continue;
 		if (strcmp(objs[i].kind, "Kustomization") == 0)
 			check_kustomization(&objs[i]);
 		else if (strcmp(objs[i].kind, "DaemonSet") == 0)
