@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <libcgroup.h>
 
+#include "cgfs-backend.h"
 #include "cgfs.h"
 #include "fake-tree.h"
 #include "util.h"
@@ -17,6 +18,14 @@ static void setup(void)
 	fake_cgroup(root, "user.slice", true);
 	fake_write(root, "system.slice/memory.max", "max\n");
 	ck_assert_int_eq(cgfs_open_openat(root, &fs), 0);
+}
+
+/* Same tree, paths resolved one component at a time as on kernels
+ * without openat2(). */
+static void setup_walk(void)
+{
+	setup();
+	fs->no_openat2 = true;
 }
 
 static void teardown(void)
@@ -365,5 +374,14 @@ int main(void)
 	tcase_add_test(tc, test_cgfs_libcgroup_reads_host_memory_controller);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("openat-component-walk");
+	tcase_add_checked_fixture(tc, setup_walk, teardown);
+	tcase_add_test(tc, test_cgfs_reads_and_writes_allowed_knob);
+	tcase_add_test(tc, test_cgfs_refuses_symlinked_cgroup);
+	tcase_add_test(tc, test_cgfs_refuses_symlinked_knob);
+	tcase_add_test(tc, test_cgfs_refuses_dotdot_and_slash_in_names);
+	tcase_add_test(tc, test_cgfs_vanished_cgroup_is_enoent);
+	tcase_add_test(tc, test_cgfs_walk_visits_parents_first_and_skips_symlinks);
+	suite_add_tcase(s, tc);
 	return fake_run_suite(s);
 }

@@ -32,6 +32,9 @@ struct cgfs {
 	 * path again (a large share of a reconcile's syscalls). */
 	const char *walk_path;
 	int walk_fd;
+	/* openat backend: resolve component by component (no openat2(), or
+	 * tests exercising the fallback). */
+	bool no_openat2;
 };
 
 int cgfs_new(cgfs_backend backend, const cgfs_backend_ops *ops,
