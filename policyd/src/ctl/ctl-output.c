@@ -57,7 +57,7 @@ int prometheus_metric_name(const char *key, char *buf, size_t size)
 	char clean[128];
 	size_t i;
 
-	for (i = 0; key[i] && i < sizeof(clean) - 1; i++)
+	for (i = 0; i < sizeof(clean) - 1 && key[i]; i++)
 		clean[i] = isalnum((unsigned char)key[i]) ? (char)tolower((unsigned char)key[i]) : '_';
 	clean[i] = 0;
 	if (key[i])
