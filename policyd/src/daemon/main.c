@@ -143,6 +143,9 @@ int main(int argc, char *argv[])
 			return CGTIER_EXIT_FAILURE;
 	}
 
+	/* Pings the service manager if WatchdogSec= is set; no-op otherwise. */
+	(void)sd_event_set_watchdog(m->event, true);
+
 	m->ready = true;
 	(void)sd_notify(false, "READY=1");
 	manager_notify_status(m);
