@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hotmem: a workload whose memory starts on the slow tier and stays hot.
+ *
+ * Joins a cgroup (so its pages are charged there), faults in SIZE MiB,
+ * moves every page to a lower-tier node with move_pages(2), then touches
+ * every page in a loop and reports, from move_pages(2) queries, how many
+ * of its pages sit on each node. This is what NUMA-balancing tiering mode
+ * promotes; the caller compares the placement with memory.stat.
+ *
+ * Output (one line each, parseable):
+ *   moved PAGES to node N
+ *   t=SECONDS node0=PAGES node1=PAGES passes=N
+ *   final node0=PAGES node1=PAGES other=PAGES passes=N elapsed=SECONDS
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096UL
+#define HPAGE (2UL << 20)
+#define MOVE_CHUNK 4096UL
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static long sys_move_pages(unsigned long count, void **pages, const int *nodes,
+			   int *status, int flags)
+{
+	return syscall(SYS_move_pages, 0, count, pages, nodes, status, flags);
+}
+
+static int join_cgroup(const char *dir)
+{
+	char path[4096], buf[32];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d\n", getpid());
+	if (write(fd, buf, n) != n) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Move [0, npages) to node, or only query placement when node < 0. */
+static int placement(char *mem, unsigned long npages, int node, long *count,
+		     int ncount)
+{
+	void *pages[MOVE_CHUNK];
+	int nodes[MOVE_CHUNK], status[MOVE_CHUNK];
+	unsigned long i, j, n;
+
+	memset(count, 0, sizeof(*count) * ncount);
+	for (i = 0; i < npages; i += n) {
+		n = npages - i < MOVE_CHUNK ? npages - i : MOVE_CHUNK;
+		for (j = 0; j < n; j++) {
+			pages[j] = mem + (i + j) * PAGE;
+			nodes[j] = node;
+		}
+		if (sys_move_pages(n, pages, node < 0 ? NULL : nodes, status,
+				   node < 0 ? 0 : 2 /* MPOL_MF_MOVE */) < 0)
+			return -errno;
+		for (j = 0; j < n; j++) {
+			int s = status[j];
+
+			count[s >= 0 && s < ncount - 1 ? s : ncount - 1]++;
+		}
+	}
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: hotmem -s MIB [-t SECONDS] [-c CGROUP_DIR] [-n NODE] [-H] [-u PCT]\n"
+		"              [-i INTERVAL_MS] [-w WRITE_EVERY]\n"
+		"  -s  size in MiB            -t  seconds to keep touching (10)\n"
+		"  -c  cgroup to join first   -n  node to start on (1)\n"
+		"  -H  use THP (2 MiB folios) -u  stop when PCT%% are on node 0\n"
+		"  -i  report interval (1000) -p  wait for SIGCONT-free start file\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long size = 0, npages, i;
+	double seconds = 10, interval = 1.0, until = 0, t0, last, t;
+	const char *cgroup = NULL, *startfile = NULL;
+	int node = 1, thp = 0, opt, r;
+	long count[8];
+	unsigned long passes = 0;
+	char *mem;
+
+	while ((opt = getopt(argc, argv, "s:t:c:n:Hu:i:p:")) != -1) {
+		switch (opt) {
+		case 's': size = strtoul(optarg, NULL, 0) << 20; break;
+		case 't': seconds = atof(optarg); break;
+		case 'c': cgroup = optarg; break;
+		case 'n': node = atoi(optarg); break;
+		case 'H': thp = 1; break;
+		case 'u': until = atof(optarg); break;
+		case 'i': interval = atof(optarg) / 1000.0; break;
+		case 'p': startfile = optarg; break;
+		default: usage();
+		}
+	}
+	if (!size || node < 0 || node > 6)
+		usage();
+	if (cgroup) {
+		r = join_cgroup(cgroup);
+		if (r < 0) {
+			fprintf(stderr, "hotmem: cannot join %s: %s\n", cgroup, strerror(-r));
+			return 1;
+		}
+	}
+
+	mem = mmap(NULL, size + HPAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
+		perror("hotmem: mmap");
+		return 1;
+	}
+	mem = (char *)(((uintptr_t)mem + HPAGE - 1) & ~(HPAGE - 1));
+	if (madvise(mem, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)) {
+		perror("hotmem: madvise");
+		return 1;
+	}
+	npages = size / PAGE;
+	for (i = 0; i < npages; i++)
+		mem[i * PAGE] = (char)i;
+
+	r = placement(mem, npages, node, count, 8);
+	if (r < 0) {
+		fprintf(stderr, "hotmem: move_pages to node %d: %s\n", node, strerror(-r));
+		return 1;
+	}
+	r = placement(mem, npages, -1, count, 8);
+	if (r < 0) {
+		fprintf(stderr, "hotmem: move_pages query: %s\n", strerror(-r));
+		return 1;
+	}
+	printf("moved %ld to node %d (of %lu pages)\n", count[node], node, npages);
+	fflush(stdout);
+	if (count[node] < (long)(npages * 95 / 100)) {
+		fprintf(stderr, "hotmem: only %ld of %lu pages reached node %d\n",
+			count[node], npages, node);
+		return 1;
+	}
+
+	/* Lets a caller start several workloads and release them together. */
+	while (startfile && access(startfile, F_OK))
+		usleep(10000);
+
+	t0 = last = now();
+	for (;;) {
+		for (i = 0; i < npages; i++)
+			mem[i * PAGE]++;
+		passes++;
+		t = now();
+		if (t - last >= interval || t - t0 >= seconds) {
+			last = t;
+			if (placement(mem, npages, -1, count, 8) < 0)
+				return 1;
+			printf("t=%.2f node0=%ld node1=%ld passes=%lu\n", t - t0,
+			       count[0], count[1], passes);
+			fflush(stdout);
+			if (until > 0 && count[0] * 100.0 >= until * npages)
+				break;
+			if (t - t0 >= seconds)
+				break;
+		}
+	}
+	placement(mem, npages, -1, count, 8);
+	printf("final node0=%ld node1=%ld other=%ld passes=%lu elapsed=%.2f\n",
+	       count[0], count[1], (long)npages - count[0] - count[1], passes,
+	       now() - t0);
+	return 0;
+}

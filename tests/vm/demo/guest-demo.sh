@@ -1,0 +1,63 @@
+#!/bin/sh
+# The guest half of `make demo`: narrates each step on the console, which
+# scripts/demo.sh shows live on the host.
+. "$CGTIER_TOP/tests/vm/lib/common.sh"
+exec >/dev/console 2>&1
+say() { printf '\ndemo| %s\n' "$*"; }
+show() { sed 's/^/demo|   /'; }
+
+say "== Step 1: two memory tiers =="
+say "This virtual machine has fast memory (node 0, with the CPUs) and slow,"
+say "CPU-less memory (node 1), like DRAM plus a CXL memory expander."
+for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
+	echo "$(basename "$t"): NUMA node(s) $(cat "$t/nodelist")"
+done | show
+say "The kernel ranks node 1 in a lower (slower) tier than node 0."
+
+say "== Step 2: containers whose memory starts on the slow tier =="
+say "Two cgroups stand for containers: web.service and batch.service."
+mkdir -p "$CG/demo.slice"
+echo +memory >"$CG/demo.slice/cgroup.subtree_control"
+for c in web batch; do mkdir -p "$CG/demo.slice/$c.service"; done
+say "Each runs a program that allocates 96 MiB, has it moved to node 1 and"
+say "then keeps reading and writing it: hot data sitting in slow memory."
+
+say "== Step 3: the kernel promotes hot pages to the fast tier =="
+numab_tiering_fast
+say "NUMA balancing in tiering mode (kernel.numa_balancing=2) is on: the kernel"
+say "samples accesses and moves (promotes) hot pages from node 1 to node 0."
+touch /tmp/demo-go.no
+for c in web batch; do
+	"$BIN/hotmem" -s 96 -t 12 -c "$CG/demo.slice/$c.service" -p /tmp/demo-go \
+		-i 1000 >"/tmp/demo-$c.log" 2>&1 &
+done
+sleep 3
+mv /tmp/demo-go.no /tmp/demo-go
+say "time  cgroup              promoted(MiB)  MiB/s   on-fast-tier(MiB)  on-slow-tier(MiB)"
+prev_web=0 prev_batch=0
+i=0
+while [ $i -lt 12 ]; do
+	sleep 1
+	i=$((i + 1))
+	for c in web batch; do
+		d=$CG/demo.slice/$c.service
+		p=$(stat_get "$d/memory.stat" pgpromote_success) || p=0
+		eval prev=\$prev_$c
+		n0=$(awk '$1 == "anon" { sub("N0=", "", $2); print int($2 / 1048576) }' "$d/memory.numa_stat")
+		n1=$(awk '$1 == "anon" { sub("N1=", "", $3); print int($3 / 1048576) }' "$d/memory.numa_stat")
+		printf '%3ss  %-18s  %12s  %5s   %17s  %17s\n' "$i" "$c.service" \
+			$((p / 256)) $(((p - prev) / 256)) "$n0" "$n1"
+		eval prev_$c=$p
+	done | show
+done
+wait
+numab_off
+say "Upstream Linux promotes as fast as it can, for every cgroup alike: there is"
+say "no per-cgroup limit on promotion. cgtier adds memory.promotion.max/.weight"
+say "so each container gets its own promotion budget (see README: status)."
+for c in web batch; do
+	echo "$c.service: $(grep final "/tmp/demo-$c.log")"
+done | show
+for c in web batch; do rmdir "$CG/demo.slice/$c.service"; done
+rmdir "$CG/demo.slice"
+say "== done =="

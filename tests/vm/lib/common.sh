@@ -1,0 +1,61 @@
+# Shared helpers for VM test cases (sourced by tests/vm/cases/*.sh).
+# Every helper fails loudly: a test that cannot fail is a defect.
+
+CG=/sys/fs/cgroup
+BIN=${CGTIER_BIN:-$CGTIER_TOP/build/tests/bin}
+SKIP=77
+
+fail() { echo "FAIL: $*"; exit 1; }
+skip() { echo "SKIP: $*"; exit $SKIP; }
+note() { echo "# $*"; }
+
+# cg_create NAME: a fresh cgroup with the memory controller, removed on exit.
+cg_create() {
+	[ -d "$CG/$1" ] && rmdir "$CG/$1" 2>/dev/null
+	mkdir "$CG/$1" || fail "mkdir $CG/$1"
+	CG_MADE="$1 ${CG_MADE:-}"
+	trap cg_cleanup EXIT
+}
+
+cg_cleanup() {
+	for c in ${CG_MADE:-}; do
+		[ -d "$CG/$c" ] || continue
+		for p in $(cat "$CG/$c/cgroup.procs" 2>/dev/null); do
+			kill -9 "$p" 2>/dev/null
+		done
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			rmdir "$CG/$c" 2>/dev/null && break
+			sleep 0.2
+		done
+	done
+}
+
+# stat_get FILE KEY: value of KEY in a flat-keyed file (memory.stat, vmstat).
+# Use as: x=$(stat_get FILE KEY) || exit 1
+stat_get() {
+	awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) exit 1 }' "$1" ||
+		{ echo "FAIL: no $2 in $1" >&2; return 1; }
+}
+
+# numab_tiering_fast: NUMA balancing in tiering mode, scanning quickly, so a
+# hot page on the lower tier is promoted within seconds instead of minutes.
+numab_tiering_fast() {
+	local d=/sys/kernel/debug/sched/numa_balancing
+	[ -d "$d" ] || fail "$d missing (CONFIG_SCHED_DEBUG?)"
+	echo 0 >"$d/scan_delay_ms"
+	echo 10 >"$d/scan_period_min_ms"
+	echo 100 >"$d/scan_period_max_ms"
+	echo 1024 >"$d/scan_size_mb"
+	echo 2 >/proc/sys/kernel/numa_balancing || fail "cannot enable tiering mode"
+}
+
+numab_off() { echo 0 >/proc/sys/kernel/numa_balancing; }
+
+# field LINE KEY: value of KEY=VALUE in one of hotmem's report lines.
+field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+# within A B PCT: |A - B| <= PCT% of B
+within() {
+	awk -v a="$1" -v b="$2" -v p="$3" \
+		'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * p / 100.0) }'
+}

@@ -1,0 +1,97 @@
+#!/bin/bash
+# Boot the cgtier test kernel in a two-tier QEMU guest and run a test plan.
+#
+#   tests/vm/run-vm.sh [-k BZIMAGE] [-t TIMEOUT_S] [-o OUTDIR] [-n NAME] PLAN
+#
+# PLAN has one test a line: "NAME COMMAND [ARGS...]" (# comments allowed).
+# COMMAND is run in the guest, as root, from the host's root file system
+# shared read-only over 9p, so absolute host paths work unchanged. A test
+# exits 0 (pass), 77 (skip) or anything else (fail); a kernel warning,
+# BUG, lockdep report or list corruption it causes also fails it.
+#
+# KUnit suites built into the kernel (or loaded by a test) print KTAP to
+# the console; every case is counted. The exit status is 0 only when the
+# guest printed its completion marker and nothing failed; a guest that
+# never prints it (crash, hang, timeout) fails with the console tail shown.
+#
+# Topology (the recipe in docs/TESTBED.md): q35 + ACPI HMAT; node 0 has the
+# CPUs and VM_NODE0_MB (2048) of fast memory, node 1 is CPU-less with
+# VM_NODE1_MB (1024) of slow memory, so memory_tiering puts it lower.
+# VM_ACCEL=tcg (default; nested KVM hangs on these hosts) or kvm,
+# VM_SMP (2), VM_APPEND (extra kernel command line).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kernel=${KERNEL:-$top/build/kernel/bzImage}
+timeout_s=${VM_TIMEOUT:-900}
+out=
+name=vm
+while getopts k:t:o:n: opt; do
+	case $opt in
+	k) kernel=$OPTARG ;;
+	t) timeout_s=$OPTARG ;;
+	o) out=$OPTARG ;;
+	n) name=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 1 ] || { echo "usage: $0 [-k bzImage] [-t timeout] [-o outdir] [-n name] PLAN" >&2; exit 2; }
+plan=$1
+
+[ -r "$kernel" ] || { echo "run-vm: no kernel at $kernel (make kernel)" >&2; exit 1; }
+[ -r "$plan" ] || { echo "run-vm: no plan $plan" >&2; exit 1; }
+command -v qemu-system-x86_64 >/dev/null ||
+	{ echo "run-vm: qemu-system-x86_64 missing (scripts/deps.sh)" >&2; exit 1; }
+
+out=${out:-$top/build/vm/$name}
+rm -rf "$out"
+mkdir -p "$out/logs"
+grep -v '^[[:space:]]*\(#\|$\)' "$plan" >"$out/plan" || true
+modroot=$(dirname "$(readlink -f "$kernel")")/../../../modroot
+[ -d "$modroot/lib/modules" ] && echo "$(cd "$modroot" && pwd)/lib/modules" >"$out/modules"
+
+# A scratch ext4 disk (/dev/vda, mounted at $CGTIER_SCRATCH in the guest)
+# and a swap disk (/dev/vdb, enabled by the tests that want swap). Sparse.
+truncate -s "${VM_SCRATCH_MB:-1024}M" "$out/scratch.img"
+mkfs.ext4 -q -F "$out/scratch.img"
+truncate -s "${VM_SWAP_MB:-1024}M" "$out/swap.img"
+mkswap -q "$out/swap.img" >/dev/null
+
+accel=${VM_ACCEL:-tcg}
+smp=${VM_SMP:-2}
+m0=${VM_NODE0_MB:-2048}
+m1=${VM_NODE1_MB:-1024}
+cpu=max
+[ "$accel" = kvm ] && cpu=host
+
+qemu=(qemu-system-x86_64 -machine q35,hmat=on -accel "$accel" -cpu "$cpu"
+	-smp "$smp" -m $((m0 + m1))M
+	-object memory-backend-ram,id=m0,size=${m0}M
+	-object memory-backend-ram,id=m1,size=${m1}M
+	-numa node,nodeid=0,cpus=0-$((smp - 1)),memdev=m0
+	-numa node,nodeid=1,memdev=m1,initiator=0
+	-numa dist,src=0,dst=1,val=20
+	-numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=10
+	-numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-bandwidth,bandwidth=10G
+	-numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=20
+	-numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-bandwidth,bandwidth=5G
+	-nodefaults -display none -no-reboot -kernel "$kernel"
+	-fsdev local,id=root,path=/,readonly=on,security_model=none,multidevs=remap
+	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
+	-fsdev local,id=res,path="$out",security_model=none
+	-device virtio-9p-pci,fsdev=res,mount_tag=cgtier-results
+	-drive file="$out/scratch.img",if=virtio,format=raw,cache=unsafe
+	-drive file="$out/swap.img",if=virtio,format=raw,cache=unsafe
+	-serial file:"$out/console.log"
+	-append "root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro console=ttyS0 panic=-1 log_buf_len=8M init=$top/tests/vm/init.sh ${VM_APPEND:-}")
+
+echo "run-vm: booting $(basename "$kernel") ($accel, ${m0}M+${m1}M, timeout ${timeout_s}s): $out"
+start=$(date +%s)
+set +e
+timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1
+qrc=$?
+set -e
+echo "run-vm: guest ran $(($(date +%s) - start)) s"
+
+exec "$top/tests/vm/lib/collect.sh" "$out" "$qrc"

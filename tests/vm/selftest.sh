@@ -1,0 +1,61 @@
+#!/bin/bash
+# Tests of the VM harness itself, each a real boot:
+#   1. a failing test, a skipped test and a failing KUnit case are counted
+#      as such, and they make the run fail;
+#   2. a guest that never prints its completion marker (here: a test that
+#      hangs past the run's timeout) fails the run.
+# Records "PASS|FAIL harness/NAME" in $CGTIER_RESULTS.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=$top/build/vm/selftest
+mkdir -p "$out"
+passed=0 failed=0
+
+record() {
+	echo "$1 harness/$2${3:+: $3}"
+	[ -n "${CGTIER_RESULTS:-}" ] && echo "$1 harness/$2" >>"$CGTIER_RESULTS"
+	if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+# expect LOG LINE: the harness printed exactly this result line.
+expect() { grep -qxF "$2" "$1"; }
+
+s=$top/tests/vm/selftest
+cat >"$out/counting.plan" <<EOF2
+pass $s/pass.sh
+fail $s/fail.sh
+skip $s/skip.sh
+kunit $s/kunit.sh
+EOF2
+CGTIER_RESULTS= "$top/tests/vm/run-vm.sh" -n selftest-counting -t 300 "$out/counting.plan" \
+	>"$out/counting.log" 2>&1
+rc=$?
+log=$out/counting.log
+if [ $rc -ne 0 ] &&
+	expect "$log" "vm: 3 passed, 2 failed, 2 skipped (logs: $top/build/vm/selftest-counting)" &&
+	grep -q '^FAIL fail (.*): exit 3$' "$log" &&
+	grep -q '^SKIP skip ' "$log" &&
+	expect "$log" "FAIL kunit/cgtier_harness.cgtier_harness_fails" &&
+	expect "$log" "PASS kunit/cgtier_harness.cgtier_harness_passes" &&
+	expect "$log" "SKIP kunit/cgtier_harness.cgtier_harness_skips"; then
+	record PASS counts-failures-skips-and-kunit
+else
+	record FAIL counts-failures-skips-and-kunit "exit $rc; see $log"
+	sed 's/^/  | /' "$log"
+fi
+
+echo "hang $s/hang.sh" >"$out/hang.plan"
+CGTIER_RESULTS= VM_TIMEOUT=${HANG_TIMEOUT:-90} "$top/tests/vm/run-vm.sh" -n selftest-hang \
+	"$out/hang.plan" >"$out/hang.log" 2>&1
+rc=$?
+log=$out/hang.log
+if [ $rc -ne 0 ] && grep -q '^FAIL vm-boot: guest never printed its completion marker (timed out)' "$log" &&
+	grep -q '^FAIL hang: no result' "$log"; then
+	record PASS missing-marker-fails
+else
+	record FAIL missing-marker-fails "exit $rc; see $log"
+	sed 's/^/  | /' "$log"
+fi
+
+echo "harness: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

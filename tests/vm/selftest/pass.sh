@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "harness self-test: passing test"
+exit 0
