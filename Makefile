@@ -1,0 +1,72 @@
+# cgtier top-level build. Targets are a contract other work and docs rely on:
+#   make            userspace: libcgtier, cgtier-policyd, cgtierctl, test tools
+#   make kernel     pristine Debian 6.12 tree + kernel/patches, built out of tree
+#   make check      everything: unit tests, VM tests, KUnit; prints the counts
+#   make check-unit fast tests, no VM
+#   make check-vm   harness self-tests + VM tests on the patched kernel
+#   make bench      benchmarks (see docs/BENCHMARKS.md)
+#   make demo       build, boot the two-tier VM, show per-cgroup promotion
+#   make install    userspace into DESTDIR/PREFIX
+#   make clean      remove build outputs (keeps the extracted kernel tree)
+
+TOP := $(abspath .)
+B := $(TOP)/build
+CC ?= cc
+TOOL_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
+
+TOOLS_SRC := $(wildcard tests/bin/*.c)
+TOOLS := $(TOOLS_SRC:tests/bin/%.c=$(B)/tests/bin/%)
+
+.PHONY: all userspace vm-tools kernel selftests deps deps-userspace check \
+	check-unit check-vm bench demo install clean fuzz distclean
+
+all: userspace vm-tools
+
+userspace:
+	$(MAKE) -C policyd
+
+vm-tools: $(TOOLS)
+
+$(B)/tests/bin/%: tests/bin/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -o $@ $<
+
+deps:
+	@scripts/deps.sh all
+
+deps-userspace:
+	@scripts/deps.sh userspace
+
+kernel: deps
+	scripts/kernel-build.sh
+
+selftests: kernel
+	scripts/build-selftests.sh
+
+check: deps
+	tests/check.sh
+
+check-unit: deps-userspace
+	tests/check.sh unit
+
+check-vm: deps
+	tests/check.sh vm
+
+fuzz: deps-userspace
+	$(MAKE) -C policyd/fuzz fuzz
+
+bench: deps
+	scripts/bench.sh
+
+demo: deps
+	scripts/demo.sh
+
+install: userspace
+	$(MAKE) -C policyd install DESTDIR=$(DESTDIR) PREFIX=$(or $(PREFIX),/usr/local)
+
+clean:
+	$(MAKE) -C policyd clean
+	rm -rf $(B)/tests $(B)/vm $(B)/selftests $(B)/results
+
+distclean: clean
+	rm -rf $(B)

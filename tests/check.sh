@@ -1,0 +1,71 @@
+#!/bin/bash
+# make check / check-unit / check-vm: run the stages, keep going when one
+# fails so the counts are complete, then print the totals.
+#   tests/check.sh [all|unit|vm]
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+what=${1:-all}
+mkdir -p build/results
+export CGTIER_RESULTS=$top/build/results/results.txt
+: >"$CGTIER_RESULTS"
+start=$(date +%s)
+stage_failed=
+
+stage() {
+	local name=$1
+	shift
+	echo "==== $name: $*"
+	local t0
+	t0=$(date +%s)
+	if "$@"; then
+		echo "==== $name: ok ($(($(date +%s) - t0)) s)"
+	else
+		echo "==== $name: FAILED ($(($(date +%s) - t0)) s)"
+		stage_failed="$stage_failed $name"
+	fi
+}
+
+# A build failure is a failed result too, not a silent gap in the counts.
+build() {
+	local name=$1
+	shift
+	if ! "$@"; then
+		echo "FAIL build/$name" >>"$CGTIER_RESULTS"
+		return 1
+	fi
+}
+
+if [ "$what" = all ] || [ "$what" = unit ]; then
+	stage userspace build userspace make -s -C policyd all tests
+	stage unit make -s -C policyd check
+	stage deploy deploy/check.sh
+	if [ -f policyd/fuzz/Makefile ]; then
+		stage fuzz-smoke make -s -C policyd/fuzz smoke
+	fi
+fi
+
+if [ "$what" = all ] || [ "$what" = vm ]; then
+	stage kernel build kernel scripts/kernel-build.sh
+	stage tools build vm-tools make -s vm-tools
+	stage selftests-build build selftests scripts/build-selftests.sh
+	if [ -z "$stage_failed" ]; then
+		stage harness tests/vm/selftest.sh
+		stage vm tests/vm/run-vm.sh -n check tests/vm/plans/check.plan
+		# mm/migration needs 3+ CPUs: the upstream selftests get a boot of their own.
+		stage upstream env VM_SMP=4 tests/vm/run-vm.sh -n upstream tests/vm/plans/upstream.plan
+	fi
+fi
+
+echo "==== results ($(($(date +%s) - start)) s)"
+grep '^FAIL' "$CGTIER_RESULTS" | sed 's/^/  /'
+p=$(grep -c '^PASS' "$CGTIER_RESULTS")
+f=$(grep -c '^FAIL' "$CGTIER_RESULTS")
+s=$(grep -c '^SKIP' "$CGTIER_RESULTS")
+if [ -n "$stage_failed" ] && [ "$f" -eq 0 ]; then
+	# A stage failed without recording a failed result: count it.
+	f=1
+fi
+[ -n "$stage_failed" ] && echo "failed stages:$stage_failed"
+echo "$p passed, $f failed, $s skipped"
+[ "$f" -eq 0 ] && [ -z "$stage_failed" ]
