@@ -68,6 +68,9 @@ log "applied $n patch(es)"
 cc="gcc"
 command -v ccache >/dev/null && cc="ccache gcc"
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.ccache}
+# Hash paths relative to the checkout, so a fresh clone elsewhere (CI) hits
+# the cache that an earlier build filled.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top} CCACHE_NOHASHDIR=true
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 # Reproducible-ish builds so ccache hits across rebuilds.
 export KBUILD_BUILD_TIMESTAMP="2024-11-17" KBUILD_BUILD_USER="cgtier" KBUILD_BUILD_HOST="cgtier"

@@ -47,7 +47,7 @@ fi
 
 if [ "$what" = all ] || [ "$what" = vm ]; then
 	stage kernel build kernel scripts/kernel-build.sh
-	stage tools build vm-tools make -s vm-tools
+	stage tools build tools make -s vm-tools userspace
 	stage selftests-build build selftests scripts/build-selftests.sh
 	if [ -z "$stage_failed" ]; then
 		stage harness tests/vm/selftest.sh

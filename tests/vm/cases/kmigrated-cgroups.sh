@@ -11,6 +11,8 @@ HOTMEM=${HOTMEM:-$BIN/hotmem}
 MIB_A=${MIB_A:-48}
 MIB_B=${MIB_B:-96}
 [ -d "$KM" ] || skip "kernel without kmigrated ($KM missing)"
+awk '$1 == "memory" && $4 == 1 { f = 1 } END { exit !f }' /proc/cgroups ||
+	skip "memory controller disabled (kmigrated-nomemcg covers that case)"
 [ -x "$HOTMEM" ] || fail "no hotmem at $HOTMEM (make vm-tools)"
 V=/proc/vmstat
 

@@ -9,6 +9,8 @@ KM=/sys/kernel/mm/kmigrated
 HOTMEM=${HOTMEM:-$BIN/hotmem}
 MIB=${MIB:-64}
 [ -d "$KM" ] || skip "kernel without kmigrated ($KM missing)"
+awk '$1 == "memory" && $4 == 1 { f = 1 } END { exit !f }' /proc/cgroups ||
+	skip "memory controller disabled (kmigrated-nomemcg covers that case)"
 [ -x "$HOTMEM" ] || fail "no hotmem at $HOTMEM (make vm-tools)"
 thp=/sys/kernel/mm/transparent_hugepage
 [ -d $thp ] || fail "no THP support"

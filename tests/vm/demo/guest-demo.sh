@@ -26,29 +26,36 @@ say "== Step 3: the kernel promotes hot pages to the fast tier =="
 numab_tiering_fast
 say "NUMA balancing in tiering mode (kernel.numa_balancing=2) is on: the kernel"
 say "samples accesses and moves (promotes) hot pages from node 1 to node 0."
-touch /tmp/demo-go.no
 for c in web batch; do
 	"$BIN/hotmem" -s 96 -t 12 -c "$CG/demo.slice/$c.service" -p /tmp/demo-go \
 		-i 1000 >"/tmp/demo-$c.log" 2>&1 &
 done
-sleep 3
-mv /tmp/demo-go.no /tmp/demo-go
+# Start the clock once both have their memory on the slow tier.
+until grep -q '^moved' /tmp/demo-web.log && grep -q '^moved' /tmp/demo-batch.log; do
+	sleep 0.2
+done
+touch /tmp/demo-go
 say "time  cgroup              promoted(MiB)  MiB/s   on-fast-tier(MiB)  on-slow-tier(MiB)"
+# node_mib FILE NODE: MiB of anonymous memory on NODE per memory.numa_stat
+node_mib() {
+	awk -v k="N$2=" '$1 == "anon" { for (i = 2; i <= NF; i++) if (index($i, k) == 1) print int(substr($i, length(k) + 1) / 1048576) }' "$1"
+}
 prev_web=0 prev_batch=0
 i=0
 while [ $i -lt 12 ]; do
 	sleep 1
 	i=$((i + 1))
+	: >/tmp/demo-rows
 	for c in web batch; do
 		d=$CG/demo.slice/$c.service
 		p=$(stat_get "$d/memory.stat" pgpromote_success) || p=0
 		eval prev=\$prev_$c
-		n0=$(awk '$1 == "anon" { sub("N0=", "", $2); print int($2 / 1048576) }' "$d/memory.numa_stat")
-		n1=$(awk '$1 == "anon" { sub("N1=", "", $3); print int($3 / 1048576) }' "$d/memory.numa_stat")
 		printf '%3ss  %-18s  %12s  %5s   %17s  %17s\n' "$i" "$c.service" \
-			$((p / 256)) $(((p - prev) / 256)) "$n0" "$n1"
+			$((p / 256)) $(((p - prev) / 256)) "$(node_mib "$d/memory.numa_stat" 0)" \
+			"$(node_mib "$d/memory.numa_stat" 1)" >>/tmp/demo-rows
 		eval prev_$c=$p
-	done | show
+	done
+	show </tmp/demo-rows
 done
 wait
 numab_off
