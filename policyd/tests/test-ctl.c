@@ -154,6 +154,40 @@ START_TEST(test_ctl_validate_offline_exit_codes)
 }
 END_TEST
 
+START_TEST(test_ctl_validate_checks_files_as_one_set)
+{
+	CtlOptions o = {}, j = { .json = true };
+	char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], want[3 * PATH_MAX];
+	char *files[2];
+
+	fake_write(tree, "90-db.yaml",
+		   "version: 1\nrules:\n  - name: db\n    priority: 1\n"
+		   "    match: {cgroup: \"**\"}\n    promotion: {weight: 5}\n");
+	fake_write(tree, "10-web.yaml", web_policy);
+	fake_write(tree, "20-web.yaml", web_policy);
+	fake_path(a, sizeof(a), "%s/90-db.yaml", tree);
+	fake_path(b, sizeof(b), "%s/10-web.yaml", tree);
+	fake_path(c, sizeof(c), "%s/20-web.yaml", tree);
+
+	/* Each is fine alone, and one "ok" line per file, in the given order. */
+	files[0] = a;
+	files[1] = b;
+	ck_assert_int_eq(verb_validate(&o, files, 2, out), CGTIER_EXIT_OK);
+	fake_path(want, sizeof(want), "%s: ok, 1 rules\n%s: ok, 1 rules\n", a, b);
+	ck_assert_str_eq(output(), want);
+
+	/* Together, the rule name "web" is defined twice: the daemon would refuse them. */
+	rewind(out);
+	files[0] = c;
+	ck_assert_int_eq(verb_validate(&j, files, 2, out), CGTIER_EXIT_INVALID);
+	fake_path(want, sizeof(want),
+		  "{\"file\":\"%s\",\"ok\":false,\"message\":\"%s:3:5: duplicate rule name \\\"web\\\" "
+		  "(first defined at %s:3:5)\"}",
+		  c, c, b);
+	ck_assert_msg(strstr(output(), want), "%s", output());
+}
+END_TEST
+
 START_TEST(test_ctl_prometheus_names_and_escaping)
 {
 	char name[128];
@@ -206,6 +240,7 @@ int main(void)
 	tcase_add_test(tc, test_ctl_top_runs_given_iterations);
 	tcase_add_test(tc, test_ctl_explain_and_reload);
 	tcase_add_test(tc, test_ctl_validate_offline_exit_codes);
+	tcase_add_test(tc, test_ctl_validate_checks_files_as_one_set);
 	tcase_add_test(tc, test_ctl_prometheus_names_and_escaping);
 	tcase_add_test(tc, test_ctl_rate_from_counter_delta);
 	tcase_add_test(tc, test_ctl_json_string_escapes);

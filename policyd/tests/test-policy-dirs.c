@@ -313,6 +313,143 @@ START_TEST(test_policy_dirs_empty_file_overrides_vendor_file)
 }
 END_TEST
 
+/* policy_set_load_files() on root-relative paths; aborts on failure. */
+static struct policy_set *load_files_ok(const char *const *rel, size_t n)
+{
+	struct policy_set *s = NULL;
+	struct policy_error e = {};
+	char paths[8][PATH_MAX], *argv[8], m[PATH_MAX + 600];
+	int r;
+
+	ck_assert_uint_le(n, 8);
+	for (size_t i = 0; i < n; i++) {
+		fake_path(paths[i], sizeof(paths[i]), "%s/%s", root, rel[i]);
+		argv[i] = paths[i];
+	}
+	r = policy_set_load_files(argv, n, &s, &e);
+	if (r < 0) {
+		(void)policy_error_format(&e, m, sizeof(m));
+		ck_abort_msg("load failed (%d): %s", r, m);
+	}
+	return s;
+}
+
+static void load_files_fails(const char *const *rel, size_t n, struct policy_error *e)
+{
+	struct policy_set *s = NULL;
+	char paths[8][PATH_MAX], *argv[8];
+
+	ck_assert_uint_le(n, 8);
+	for (size_t i = 0; i < n; i++) {
+		fake_path(paths[i], sizeof(paths[i]), "%s/%s", root, rel[i]);
+		argv[i] = paths[i];
+	}
+	ck_assert_int_eq(policy_set_load_files(argv, n, &s, e), -EINVAL);
+	ck_assert_ptr_null(s);
+}
+
+START_TEST(test_policy_files_duplicate_name_across_files_names_both_positions)
+{
+	const char *rel[] = { "b/20-b.yaml", "a/10-a.yaml" };
+	struct policy_error e = {};
+	char m[2 * PATH_MAX + 200], want[2 * PATH_MAX + 200];
+
+	fake_mkdir(root, "a");
+	fake_mkdir(root, "b");
+	write_rule("a/10-a.yaml", "web", 1);
+	write_rule("b/20-b.yaml", "web", 2);
+
+	load_files_fails(rel, 2, &e);
+	ck_assert_int_eq(policy_error_format(&e, m, sizeof(m)), 0);
+	fake_path(want, sizeof(want), "%s/b/20-b.yaml:3:5: duplicate rule name \"web\" (first defined at %s/a/10-a.yaml:3:5)",
+		  root, root);
+	ck_assert_str_eq(m, want);
+}
+END_TEST
+
+START_TEST(test_policy_files_loads_valid_files_as_one_set)
+{
+	_cleanup_policy_set_free_ struct policy_set *s = NULL;
+	const char *rel[] = { "x/50-web.yaml", "y/60-db.yaml" };
+
+	fake_mkdir(root, "x");
+	fake_mkdir(root, "y");
+	fake_write(root, "x/50-web.yaml", web_policy);
+	write_rule("y/60-db.yaml", "db", 3);
+
+	s = load_files_ok(rel, 2);
+	ck_assert_uint_eq(policy_set_n_rules(s), 2);
+	ck_assert_uint_eq(policy_set_n_files(s), 2);
+	ck_assert_str_eq(policy_set_file(s, 0)->name, "50-web.yaml");
+	ck_assert_uint_eq(policy_set_file(s, 0)->n_rules, 1);
+	ck_assert_str_eq(policy_set_file(s, 1)->name, "60-db.yaml");
+	ck_assert_str_eq(policy_set_rule(s, 1)->name, "db");
+}
+END_TEST
+
+START_TEST(test_policy_files_apply_in_basename_order_not_list_order)
+{
+	_cleanup_policy_set_free_ struct policy_set *s = NULL;
+	const struct policy_rule *r = NULL;
+	const char *rel[] = { "a/90-last.yaml", "b/10-first.yaml", "c/50-middle.yaml" };
+
+	fake_mkdir(root, "a");
+	fake_mkdir(root, "b");
+	fake_mkdir(root, "c");
+	write_rule("a/90-last.yaml", "last", 1);
+	write_rule("b/10-first.yaml", "first", 1);
+	write_rule("c/50-middle.yaml", "middle", 1);
+
+	s = load_files_ok(rel, 3);
+	ck_assert_str_eq(policy_set_rule(s, 0)->name, "first");
+	ck_assert_str_eq(policy_set_rule(s, 1)->name, "middle");
+	ck_assert_str_eq(policy_set_rule(s, 2)->name, "last");
+	/* Equal priority: the later basename wins, as in the daemon. */
+	ck_assert_int_eq(policy_set_resolve(s, "system.slice/a.service", &r), 0);
+	ck_assert_str_eq(r->name, "last");
+}
+END_TEST
+
+START_TEST(test_policy_files_same_basename_twice_is_an_error)
+{
+	const char *rel[] = { "a/50-web.yaml", "b/50-web.yaml" };
+	struct policy_error e = {};
+	char m[PATH_MAX + 100];
+
+	fake_mkdir(root, "a");
+	fake_mkdir(root, "b");
+	write_rule("a/50-web.yaml", "one", 1);
+	write_rule("b/50-web.yaml", "two", 1);
+
+	load_files_fails(rel, 2, &e);
+	fake_path(m, sizeof(m), "%s/b/50-web.yaml", root);
+	ck_assert_str_eq(e.file, m);
+	ck_assert_uint_eq(e.line, 0);
+	fake_path(m, sizeof(m), "same basename as %s/a/50-web.yaml: only one would be loaded", root);
+	ck_assert_str_eq(e.message, m);
+}
+END_TEST
+
+START_TEST(test_policy_files_dash_reads_stdin)
+{
+	_cleanup_policy_set_free_ struct policy_set *s = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	struct policy_error e = {};
+	char p[PATH_MAX], *argv[] = { (char *)"-" };
+
+	write_rule("in.yaml", "from-stdin", 1);
+	fake_path(p, sizeof(p), "%s/in.yaml", root);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	/* Check runs each test in its own child: replacing stdin is local to it. */
+	ck_assert_int_eq(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+
+	ck_assert_int_eq(policy_set_load_files(argv, 1, &s, &e), 0);
+	ck_assert_str_eq(policy_set_rule(s, 0)->name, "from-stdin");
+	ck_assert_str_eq(policy_set_rule(s, 0)->file, "-");
+}
+END_TEST
+
 static Suite *policy_dirs_suite(void)
 {
 	Suite *s = suite_create("policy-dirs");
@@ -335,6 +472,11 @@ static Suite *policy_dirs_suite(void)
 	tcase_add_test(tc, test_policy_dirs_huge_file_is_refused_before_parsing);
 	tcase_add_test(tc, test_policy_dirs_file_exactly_at_size_limit_loads);
 	tcase_add_test(tc, test_policy_dirs_empty_file_overrides_vendor_file);
+	tcase_add_test(tc, test_policy_files_duplicate_name_across_files_names_both_positions);
+	tcase_add_test(tc, test_policy_files_loads_valid_files_as_one_set);
+	tcase_add_test(tc, test_policy_files_apply_in_basename_order_not_list_order);
+	tcase_add_test(tc, test_policy_files_same_basename_twice_is_an_error);
+	tcase_add_test(tc, test_policy_files_dash_reads_stdin);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -234,68 +234,56 @@ int verb_reload(sd_bus *bus, const CtlOptions *o, FILE *out)
 	return CGTIER_EXIT_OK;
 }
 
-static int read_file(const char *path, char **ret, size_t *ret_len)
+/* The loaded file of a set that came from path, NULL if none. */
+static const struct policy_file *set_find_file(const struct policy_set *set, const char *path)
 {
-	_cleanup_fclose_ FILE *f = NULL;
-	_cleanup_free_ char *buf = NULL;
-	size_t size = 0;
-	ssize_t n;
-
-	f = streq(path, "-") ? NULL : fopen(path, "re");
-	if (!f && !streq(path, "-"))
-		return -errno;
-	n = getdelim(&buf, &size, 0, f ?: stdin);
-	if (n < 0) {
-		if (ferror(f ?: stdin))
-			return -EIO;
-		n = 0;
-	}
-	*ret = TAKE_PTR(buf);
-	*ret_len = (size_t)n;
-	return 0;
+	for (size_t i = 0; set && i < policy_set_n_files(set); i++)
+		if (streq(policy_set_file(set, i)->path, path))
+			return policy_set_file(set, i);
+	return NULL;
 }
 
+/* The files as one set, as the daemon would load them: a rule name defined
+ * in two files fails here too, not only in the daemon. */
 int verb_validate(const CtlOptions *o, char **files, size_t n, FILE *out)
 {
-	int ret = CGTIER_EXIT_OK;
+	_cleanup_policy_set_free_ struct policy_set *set = NULL;
+	struct policy_error err = {};
+	char error[sizeof(err.file) + sizeof(err.message) + 64];
+	int r;
+
+	r = policy_set_load_files(files, n, &set, &err);
+	if (r < 0 && policy_error_format(&err, error, sizeof(error)) < 0)
+		(void)snprintf_ok(error, sizeof(error), "%s", strerror(-r));
 
 	if (o->json)
 		fputc('[', out);
 	for (size_t i = 0; i < n; i++) {
-		_cleanup_policy_set_free_ struct policy_set *set = NULL;
-		_cleanup_free_ char *text = NULL;
-		struct policy_error err = {};
-		char msg[sizeof(err.file) + sizeof(err.message) + 64];
-		size_t len = 0;
-		int r;
+		const struct policy_file *f = set_find_file(set, files[i]);
+		char msg[sizeof(error) + PATH_MAX + 64];
 
-		r = read_file(files[i], &text, &len);
-		if (r < 0) {
-			(void)snprintf_ok(msg, sizeof(msg), "%s: %s", files[i], strerror(-r));
-			ret = CGTIER_EXIT_FAILURE;
-		} else {
-			r = policy_set_load_text(files[i], text ?: "", len, &set, &err);
-			if (r < 0) {
-				if (policy_error_format(&err, msg, sizeof(msg)) < 0)
-					(void)snprintf_ok(msg, sizeof(msg), "%s: %s", files[i], strerror(-r));
-				if (ret == CGTIER_EXIT_OK)
-					ret = r == -ENOMEM ? CGTIER_EXIT_FAILURE : CGTIER_EXIT_INVALID;
-			} else
-				(void)snprintf_ok(msg, sizeof(msg), "%s: ok, %zu rules", files[i],
-						  policy_set_n_rules(set));
-		}
+		if (f)
+			(void)snprintf_ok(msg, sizeof(msg), "%s: ok, %zu rules", files[i], f->n_rules);
+		else if (streq(err.file, files[i]))
+			(void)snprintf_ok(msg, sizeof(msg), "%s", error);
+		else
+			(void)snprintf_ok(msg, sizeof(msg), "%s: not loaded: the set is invalid", files[i]);
 		if (o->json) {
 			fputs(i ? ",{\"file\":" : "{\"file\":", out);
 			json_string(out, files[i]);
-			fprintf(out, ",\"ok\":%s,\"message\":", r >= 0 ? "true" : "false");
+			fprintf(out, ",\"ok\":%s,\"message\":", f ? "true" : "false");
 			json_string(out, msg);
 			fputc('}', out);
-		} else if (r < 0)
-			log_error("%s", msg);
-		else
+		} else if (f)
 			fprintf(out, "%s\n", msg);
 	}
 	if (o->json)
 		fputs("]\n", out);
-	return ret;
+	else if (r < 0)
+		log_error("%s", error);
+
+	if (r >= 0)
+		return CGTIER_EXIT_OK;
+	/* Content errors are the policy's fault; a file that cannot be read is not. */
+	return r == -EINVAL || r == -EFBIG ? CGTIER_EXIT_INVALID : CGTIER_EXIT_FAILURE;
 }

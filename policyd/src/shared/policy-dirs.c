@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "policy-internal.h"
 
@@ -18,7 +19,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 struct candidate {
 	char *name;
 	char *path;
-	size_t dir; /* index into policy_dirs */
+	size_t dir; /* index into policy_dirs, or into the list for _load_files() */
+	bool is_stdin;
 };
 
 struct candidates {
@@ -122,31 +124,16 @@ static int path_is_masked(const char *path, bool *ret)
 	return 0;
 }
 
-static int file_read_all(const char *path, char **ret_text, size_t *ret_len, struct policy_error *err)
+/* Reads fd to EOF; size_hint is where to start (fstat's size), path names it in errors. */
+static int fd_read_all(int fd, const char *path, size_t size_hint, char **ret_text, size_t *ret_len,
+		       struct policy_error *err)
 {
-	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, size;
-	struct stat st;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-		return policy_error_set(err, path, 0, 0, r, "cannot open: %s", strerror(-r));
-	}
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		return policy_error_set(err, path, 0, 0, r, "cannot stat: %s", strerror(-r));
-	}
-	if (!S_ISREG(st.st_mode))
-		return policy_error_set(err, path, 0, 0, -EINVAL, "not a regular file");
-	if (st.st_size > POLICY_FILE_SIZE_MAX)
-		return policy_error_set(err, path, 0, 0, -EFBIG, "file is too large (%jd bytes, limit %d)",
-					(intmax_t)st.st_size, POLICY_FILE_SIZE_MAX);
-
 	/* Room for one byte more than fstat() saw, so EOF is seen without a second buffer. */
-	size = (size_t)st.st_size + 1;
+	size = size_hint + 1;
 	buf = malloc(size);
 	if (!buf)
 		return policy_error_set(err, path, 0, 0, -ENOMEM, "out of memory");
@@ -184,6 +171,30 @@ static int file_read_all(const char *path, char **ret_text, size_t *ret_len, str
 	return 0;
 }
 
+static int file_read_all(const char *path, char **ret_text, size_t *ret_len, struct policy_error *err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+	int r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		return policy_error_set(err, path, 0, 0, r, "cannot open: %s", strerror(-r));
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		return policy_error_set(err, path, 0, 0, r, "cannot stat: %s", strerror(-r));
+	}
+	if (!S_ISREG(st.st_mode))
+		return policy_error_set(err, path, 0, 0, -EINVAL, "not a regular file");
+	if (st.st_size > POLICY_FILE_SIZE_MAX)
+		return policy_error_set(err, path, 0, 0, -EFBIG, "file is too large (%jd bytes, limit %d)",
+					(intmax_t)st.st_size, POLICY_FILE_SIZE_MAX);
+
+	return fd_read_all(fd, path, (size_t)st.st_size, ret_text, ret_len, err);
+}
+
 static int policy_files_add(struct policy_file **files, size_t *n, const struct candidate *c,
 			    enum policy_file_state state, size_t n_rules)
 {
@@ -217,14 +228,20 @@ static int load_group(const struct candidate *group, size_t n_group, struct poli
 	bool masked = false;
 	int r;
 
-	r = path_is_masked(group[0].path, &masked);
+	/* Standard input is a pipe more often than not: no masking, no size to start from. */
+	if (group[0].is_stdin)
+		r = fd_read_all(STDIN_FILENO, group[0].path, 0, &text, &len, err);
+	else {
+		r = path_is_masked(group[0].path, &masked);
+		if (r < 0)
+			return policy_error_set(err, group[0].path, 0, 0, r, "cannot open: %s", strerror(-r));
+		if (!masked)
+			r = file_read_all(group[0].path, &text, &len, err);
+	}
 	if (r < 0)
-		return policy_error_set(err, group[0].path, 0, 0, r, "cannot open: %s", strerror(-r));
+		return r;
 
 	if (!masked) {
-		r = file_read_all(group[0].path, &text, &len, err);
-		if (r < 0)
-			return r;
 		r = policy_document_parse(group[0].path, text, len, &got, &n_got, err);
 		if (r < 0)
 			return r;
@@ -242,13 +259,36 @@ static int load_group(const struct candidate *group, size_t n_group, struct poli
 	return 0;
 }
 
+/* Loads sorted candidates, one basename group at a time, into a new set. */
+static int candidates_load(struct candidates *c, struct policy_set **ret, struct policy_error *err)
+{
+	struct policy_rule *rules = NULL;
+	struct policy_file *files = NULL;
+	size_t n_rules = 0, n_files = 0;
+	int r;
+
+	for (size_t i = 0; i < c->n;) {
+		size_t j = i + 1;
+
+		while (j < c->n && streq(c->items[j].name, c->items[i].name))
+			j++;
+		r = load_group(&c->items[i], j - i, &rules, &n_rules, &files, &n_files, err);
+		if (r < 0) {
+			policy_rules_free(rules, n_rules);
+			policy_files_free(files, n_files);
+			return r;
+		}
+		i = j;
+	}
+
+	return policy_set_new(rules, n_rules, files, n_files, ret, err);
+}
+
 int policy_set_load_dirs(const char *root_prefix, struct policy_set **ret, struct policy_error *err)
 {
 	_cleanup_(candidates_done) struct candidates c = {};
-	struct policy_rule *rules = NULL;
-	struct policy_file *files = NULL;
-	size_t n_rules = 0, n_files = 0, root_len;
-	int r = 0;
+	size_t root_len;
+	int r;
 
 	if (!ret)
 		return policy_error_set(err, NULL, 0, 0, -EINVAL, "invalid arguments");
@@ -270,20 +310,37 @@ int policy_set_load_dirs(const char *root_prefix, struct policy_set **ret, struc
 
 	if (c.n > 0)
 		qsort(c.items, c.n, sizeof(*c.items), candidate_compare);
+	return candidates_load(&c, ret, err);
+}
 
-	for (size_t i = 0; i < c.n;) {
-		size_t j = i + 1;
+int policy_set_load_files(char *const *paths, size_t n, struct policy_set **ret, struct policy_error *err)
+{
+	_cleanup_(candidates_done) struct candidates c = {};
 
-		while (j < c.n && streq(c.items[j].name, c.items[i].name))
-			j++;
-		r = load_group(&c.items[i], j - i, &rules, &n_rules, &files, &n_files, err);
-		if (r < 0) {
-			policy_rules_free(rules, n_rules);
-			policy_files_free(files, n_files);
-			return r;
-		}
-		i = j;
+	if ((!paths && n > 0) || !ret)
+		return policy_error_set(err, NULL, 0, 0, -EINVAL, "invalid arguments");
+
+	c.items = calloc(MAX(n, (size_t)1), sizeof(*c.items));
+	if (!c.items)
+		return policy_error_set(err, NULL, 0, 0, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strrchr(paths[i], '/');
+		struct candidate *m = &c.items[c.n++];
+
+		*m = (struct candidate){ .dir = i, .is_stdin = streq(paths[i], "-") };
+		m->name = strdup(slash ? slash + 1 : paths[i]);
+		m->path = strdup(paths[i]);
+		if (!m->name || !m->path)
+			return policy_error_set(err, paths[i], 0, 0, -ENOMEM, "out of memory");
 	}
 
-	return policy_set_new(rules, n_rules, files, n_files, ret, err);
+	/* Sorted by basename, then list position: the later of two equal names is the one reported. */
+	if (c.n > 0)
+		qsort(c.items, c.n, sizeof(*c.items), candidate_compare);
+	for (size_t i = 1; i < c.n; i++)
+		if (streq(c.items[i].name, c.items[i - 1].name))
+			return policy_error_set(err, c.items[i].path, 0, 0, -EINVAL,
+						"same basename as %s: only one would be loaded", c.items[i - 1].path);
+
+	return candidates_load(&c, ret, err);
 }

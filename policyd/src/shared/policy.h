@@ -113,6 +113,18 @@ struct policy_set;
 int policy_set_load_dirs(const char *root_prefix, struct policy_set **ret, struct policy_error *err);
 
 /*
+ * Loads an explicit list of files as one set, the way policy_set_load_dirs()
+ * would if they were its only files (what `cgtierctl validate` checks):
+ * applied in basename order, rule names unique across all of them, errors
+ * with file:line:column. "-" is standard input, ordered by the basename "-".
+ * Any file name is accepted (the daemon itself only reads *.yaml); a
+ * symlink to /dev/null loads as masked. Two paths with the same basename
+ * fail with -EINVAL ("same basename as X: only one would be loaded"), since
+ * in the directories only one of them can take effect. Errors as above.
+ */
+int policy_set_load_files(char *const *paths, size_t n, struct policy_set **ret, struct policy_error *err);
+
+/*
  * Loads one document held in memory (D-Bus Validate, tests, fuzzing). name
  * is used as the file name in rules and errors. text need not be
  * NUL-terminated; embedded NULs are rejected. Errors as above.
