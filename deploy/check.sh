@@ -526,11 +526,19 @@ pod_test() {
 		grep -qx 'cgtier_daemon_up 1' "$TF/cgtier.prom" &&
 		grep -qx 'cgtier_policy_rules 3' "$TF/cgtier.prom" &&
 		grep -qx 'cgtier_policy_last_reload_failed 0' "$TF/cgtier.prom" &&
+		grep -qx 'cgtier_managed_cgroups [1-9][0-9]*' "$TF/cgtier.prom" &&
 		grep -q '^cgtier_promotion_promoted_pages_total{cgroup="/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-poduid3.slice"} 7$' "$TF/cgtier.prom" &&
 		grep -q '^cgtier_memory_node_bytes{cgroup="/kubepods/besteffort/poduid4",node="1"} 8192$' "$TF/cgtier.prom"; then
 		pass textfile/content
 	else
 		fail textfile/content "$(head -n 20 "$TF/cgtier.prom")"
+	fi
+	# The daemon gauges come from cgtierctl itself, not from its status text.
+	if "$CTL" stats --prometheus | grep -qx 'cgtier_policy_rules 3' &&
+		! grep -q 'status' "$top/deploy/container/cgtier-prom-textfile"; then
+		pass textfile/gauges-from-cgtierctl
+	else
+		fail textfile/gauges-from-cgtierctl "$("$CTL" stats --prometheus 2>&1 | head -n 12)"
 	fi
 	if [ -z "$(find "$TF" -name '.*' ! -name . -print)" ]; then
 		pass textfile/no-temporary-left

@@ -85,6 +85,62 @@ START_TEST(test_ctl_stats_prometheus_all_managed)
 }
 END_TEST
 
+START_TEST(test_ctl_stats_prometheus_has_daemon_gauges)
+{
+	CtlOptions o = { .prometheus = true }, plain = {};
+
+	start_server(0);
+	ck_assert_int_eq(verb_stats(client, &o, NULL, 0, out), CGTIER_EXIT_OK);
+	/* Daemon gauges first, each with its HELP and TYPE, before any per-cgroup family. */
+	ck_assert_ptr_eq(strstr(output(),
+		"# HELP cgtier_kernel_supports_promotion_knobs 1 if the kernel has memory.promotion.max"
+		" (the cgtier series).\n"
+		"# TYPE cgtier_kernel_supports_promotion_knobs gauge\n"
+		"cgtier_kernel_supports_promotion_knobs 1\n"
+		"# HELP cgtier_policy_rules Promotion rules in force.\n"
+		"# TYPE cgtier_policy_rules gauge\n"
+		"cgtier_policy_rules 1\n"
+		"# HELP cgtier_managed_cgroups Cgroups with an effective rule.\n"
+		"# TYPE cgtier_managed_cgroups gauge\n"
+		"cgtier_managed_cgroups 1\n"
+		"# HELP cgtier_policy_last_reload_failed 1 if the last policy reload was refused"
+		" (previous rules stay in force).\n"
+		"# TYPE cgtier_policy_last_reload_failed gauge\n"
+		"cgtier_policy_last_reload_failed 0\n"), output());
+
+	/* A refused reload keeps the rules and says so. */
+	fake_write(tree, "etc/cgtier/policies.d/50-web.yaml", "version: 1\nrules: [\n");
+	ck_assert_int_eq(verb_reload(client, &plain, out), CGTIER_EXIT_INVALID);
+	rewind(out);
+	ck_assert_int_eq(verb_stats(client, &o, NULL, 0, out), CGTIER_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(output(), "\ncgtier_policy_last_reload_failed 1\n"));
+	ck_assert_ptr_nonnull(strstr(output(), "\ncgtier_policy_rules 1\n"));
+}
+END_TEST
+
+START_TEST(test_ctl_stats_prometheus_kernel_without_knobs)
+{
+	CtlOptions o = { .prometheus = true };
+	char *cg[] = { (char *)"/system.slice/a.service" };
+
+	/* No memory.promotion.* anywhere: a kernel without the cgtier series. */
+	static const char *const cgroups[] = { "system.slice", "system.slice/a.service", "user.slice" };
+	static const char *const knobs[] = { "max", "weight", "stat" };
+	char p[PATH_MAX];
+
+	for (size_t i = 0; i < ELEMENTSOF(cgroups); i++)
+		for (size_t k = 0; k < ELEMENTSOF(knobs); k++) {
+			fake_path(p, sizeof(p), "%s/%s/memory.promotion.%s", cgroot, cgroups[i], knobs[k]);
+			ck_assert_int_eq(unlink(p), 0);
+		}
+	/* ...on which the memory controller is on: the daemon can tell. */
+	fake_write(tree, "cgroup/system.slice/memory.current", "4096\n");
+	start_server(0);
+	ck_assert_int_eq(verb_stats(client, &o, cg, 1, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "\ncgtier_kernel_supports_promotion_knobs 0\n"), "%s", output());
+}
+END_TEST
+
 START_TEST(test_ctl_stats_missing_cgroup_exit_code)
 {
 	CtlOptions o = {};
@@ -235,6 +291,8 @@ int main(void)
 	tcase_add_test(tc, test_ctl_status_json);
 	tcase_add_test(tc, test_ctl_list_shows_rule_and_setting);
 	tcase_add_test(tc, test_ctl_stats_prometheus_all_managed);
+	tcase_add_test(tc, test_ctl_stats_prometheus_has_daemon_gauges);
+	tcase_add_test(tc, test_ctl_stats_prometheus_kernel_without_knobs);
 	tcase_add_test(tc, test_ctl_stats_missing_cgroup_exit_code);
 	tcase_add_test(tc, test_ctl_stats_json);
 	tcase_add_test(tc, test_ctl_top_runs_given_iterations);

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stddef.h>
+
 #include "cgtier/bus.h"
 #include "cgtier/cgtier.h"
 #include "ctl.h"
@@ -15,6 +17,55 @@ void ctl_cgroup_list_done(struct ctl_cgroup_list *l)
 	}
 	free(l->items);
 	*l = (struct ctl_cgroup_list){};
+}
+
+void ctl_daemon_state_done(struct ctl_daemon_state *s)
+{
+	free(s->version);
+	free(s->backend);
+	free(s->cgroup_root);
+	free(s->kernel_support);
+	free(s->last_error);
+	*s = (struct ctl_daemon_state){};
+}
+
+int ctl_get_daemon_state(sd_bus *bus, struct ctl_daemon_state *ret, sd_bus_error *error)
+{
+	_cleanup_(ctl_daemon_state_done) struct ctl_daemon_state s = {};
+	static const struct {
+		const char *name;
+		size_t offset;
+	} strings[] = {
+		{ "Version", offsetof(struct ctl_daemon_state, version) },
+		{ "Backend", offsetof(struct ctl_daemon_state, backend) },
+		{ "CgroupRoot", offsetof(struct ctl_daemon_state, cgroup_root) },
+		{ "KernelSupport", offsetof(struct ctl_daemon_state, kernel_support) },
+		{ "LastError", offsetof(struct ctl_daemon_state, last_error) },
+	};
+	const char *dest = CGTIER_BUS_NAME_OR_NULL(bus);
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
+		r = sd_bus_get_property_string(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
+					       strings[i].name, error,
+					       (char **)((uint8_t *)&s + strings[i].offset));
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_get_property_trivial(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
+					"ManagedCgroups", error, 'u', &s.managed_cgroups);
+	if (r >= 0)
+		r = sd_bus_get_property_trivial(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
+						"RuleCount", error, 'u', &s.rules);
+	if (r >= 0)
+		r = sd_bus_get_property_trivial(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
+						"KernelSupportsPromotionKnobs", error, 'b',
+						&s.kernel_supports_knobs);
+	if (r < 0)
+		return r;
+	*ret = s;
+	s = (struct ctl_daemon_state){};
+	return 0;
 }
 
 int ctl_connect(const CtlOptions *o, sd_bus **ret)

@@ -71,6 +71,27 @@ static void family_header(FILE *f, const char *name, const char *type, const cha
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+static void gauge(FILE *f, const char *name, const char *help, uint64_t value)
+{
+	family_header(f, name, "gauge", help);
+	fprintf(f, "%s %" PRIu64 "\n", name, value);
+}
+
+void prometheus_write_daemon(FILE *f, const struct ctl_daemon_state *s)
+{
+	/* Before the first cgroup with the memory controller nobody can tell:
+	 * no sample beats a 0 that would fire a "kernel lacks the series" alert. */
+	if (!streq_ptr(s->kernel_support, "unknown"))
+		gauge(f, "cgtier_kernel_supports_promotion_knobs",
+		      "1 if the kernel has memory.promotion.max (the cgtier series).",
+		      s->kernel_supports_knobs ? 1 : 0);
+	gauge(f, "cgtier_policy_rules", "Promotion rules in force.", s->rules);
+	gauge(f, "cgtier_managed_cgroups", "Cgroups with an effective rule.", s->managed_cgroups);
+	gauge(f, "cgtier_policy_last_reload_failed",
+	      "1 if the last policy reload was refused (previous rules stay in force).",
+	      isempty(s->last_error) ? 0 : 1);
+}
+
 void prometheus_write(FILE *f, const char *const *cgroups, const struct cgroup_stats *stats,
 		      size_t n)
 {

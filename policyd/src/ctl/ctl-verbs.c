@@ -20,38 +20,12 @@ int verb_status(sd_bus *bus, const CtlOptions *o, FILE *out)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *files = NULL;
-	_cleanup_free_ char *version = NULL, *backend = NULL, *root = NULL, *last_error = NULL,
-		*support = NULL;
-	const char *dest = CGTIER_BUS_NAME_OR_NULL(bus);
-	uint32_t managed = 0, rules = 0;
-	int supported = 0, r;
+	_cleanup_(ctl_daemon_state_done) struct ctl_daemon_state st = {};
 	const char *path, *state;
 	uint32_t n_rules;
+	int r;
 
-	r = sd_bus_get_property_string(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE, "Version",
-				       &error, &version);
-	if (r >= 0)
-		r = sd_bus_get_property_string(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
-					       "Backend", &error, &backend);
-	if (r >= 0)
-		r = sd_bus_get_property_string(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
-					       "CgroupRoot", &error, &root);
-	if (r >= 0)
-		r = sd_bus_get_property_string(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
-					       "LastError", &error, &last_error);
-	if (r >= 0)
-		r = sd_bus_get_property_string(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
-					       "KernelSupport", &error, &support);
-	if (r >= 0)
-		r = sd_bus_get_property_trivial(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
-						"ManagedCgroups", &error, 'u', &managed);
-	if (r >= 0)
-		r = sd_bus_get_property_trivial(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
-						"RuleCount", &error, 'u', &rules);
-	if (r >= 0)
-		r = sd_bus_get_property_trivial(bus, dest, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
-						"KernelSupportsPromotionKnobs", &error, 'b',
-						&supported);
+	r = ctl_get_daemon_state(bus, &st, &error);
 	if (r >= 0)
 		r = get_property(bus, "PolicyFiles", "a(ssu)", &error, &files);
 	if (r >= 0)
@@ -61,17 +35,17 @@ int verb_status(sd_bus *bus, const CtlOptions *o, FILE *out)
 
 	if (o->json) {
 		fputs("{\"version\":", out);
-		json_string(out, version);
+		json_string(out, st.version);
 		fputs(",\"backend\":", out);
-		json_string(out, backend);
+		json_string(out, st.backend);
 		fputs(",\"cgroup_root\":", out);
-		json_string(out, root);
+		json_string(out, st.cgroup_root);
 		fputs(",\"kernel_support\":", out);
-		json_string(out, support);
+		json_string(out, st.kernel_support);
 		fprintf(out, ",\"kernel_supports_promotion_knobs\":%s,\"rules\":%" PRIu32
 			",\"managed_cgroups\":%" PRIu32 ",\"last_error\":",
-			supported ? "true" : "false", rules, managed);
-		json_string(out, last_error);
+			st.kernel_supports_knobs ? "true" : "false", st.rules, st.managed_cgroups);
+		json_string(out, st.last_error);
 		fputs(",\"policy_files\":[", out);
 		for (int i = 0; sd_bus_message_read(files, "(ssu)", &path, &state, &n_rules) > 0; i++) {
 			fputs(i ? ",{\"path\":" : "{\"path\":", out);
@@ -84,14 +58,16 @@ int verb_status(sd_bus *bus, const CtlOptions *o, FILE *out)
 		return CGTIER_EXIT_OK;
 	}
 
-	fprintf(out, "cgtier-policyd %s (%s backend, cgroup root %s)\n", version, backend, root);
+	fprintf(out, "cgtier-policyd %s (%s backend, cgroup root %s)\n", st.version, st.backend,
+		st.cgroup_root);
 	fprintf(out, "Kernel support: %s\n",
-		supported ? "yes" :
-		streq(support, "unknown") ? "unknown (no cgroup with the memory controller yet)" :
+		st.kernel_supports_knobs ? "yes" :
+		streq(st.kernel_support, "unknown") ? "unknown (no cgroup with the memory controller yet)" :
 		"no: promotion rules inactive (need the cgtier kernel series)");
-	fprintf(out, "Rules: %" PRIu32 "\nManaged cgroups: %" PRIu32 "\n", rules, managed);
-	if (!isempty(last_error))
-		fprintf(out, "Last reload failed: %s\n", last_error);
+	fprintf(out, "Rules: %" PRIu32 "\nManaged cgroups: %" PRIu32 "\n", st.rules,
+		st.managed_cgroups);
+	if (!isempty(st.last_error))
+		fprintf(out, "Last reload failed: %s\n", st.last_error);
 	fputs("Policy files:\n", out);
 	while (sd_bus_message_read(files, "(ssu)", &path, &state, &n_rules) > 0)
 		fprintf(out, "  %-50s %-10s %" PRIu32 " rules\n", path, state, n_rules);
@@ -134,11 +110,22 @@ int verb_list(sd_bus *bus, const CtlOptions *o, FILE *out)
 
 int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE *out)
 {
+	_cleanup_(ctl_daemon_state_done) struct ctl_daemon_state st = {};
 	_cleanup_(ctl_cgroup_list_done) struct ctl_cgroup_list l = {};
 	_cleanup_free_ struct cgroup_stats *stats = NULL;
 	_cleanup_free_ const char **names = NULL;
 	size_t k = 0;
 	int r, ret = CGTIER_EXIT_OK;
+
+	/* The daemon's gauges come first and are read first: a scrape that
+	 * cannot reach the daemon fails as a whole. */
+	if (o->prometheus) {
+		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+		r = ctl_get_daemon_state(bus, &st, &error);
+		if (r < 0)
+			return ctl_bus_error_exit("Cannot query cgtier-policyd", r, &error);
+	}
 
 	/* No path: every managed cgroup (what a metrics scrape wants). The
 	 * list also gives the limits that --prometheus exports. */
@@ -170,6 +157,7 @@ int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE 
 	}
 
 	if (o->prometheus) {
+		prometheus_write_daemon(out, &st);
 		prometheus_write(out, names, stats, k);
 		prometheus_write_limits(out, names, k, &l);
 	}

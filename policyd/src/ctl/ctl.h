@@ -36,8 +36,23 @@ struct ctl_cgroup_list {
 
 void ctl_cgroup_list_done(struct ctl_cgroup_list *l);
 
+/* The daemon's own properties, as status and stats --prometheus show them. */
+struct ctl_daemon_state {
+	char *version;
+	char *backend;
+	char *cgroup_root;
+	char *kernel_support; /* "yes", "no" or "unknown" */
+	char *last_error;     /* "" after a good load */
+	int kernel_supports_knobs;
+	uint32_t rules;
+	uint32_t managed_cgroups;
+};
+
+void ctl_daemon_state_done(struct ctl_daemon_state *s);
+
 /* ctl-bus.c */
 int ctl_connect(const CtlOptions *o, sd_bus **ret);
+int ctl_get_daemon_state(sd_bus *bus, struct ctl_daemon_state *ret, sd_bus_error *error);
 int ctl_list_cgroups(sd_bus *bus, struct ctl_cgroup_list *ret);
 int ctl_get_stats(sd_bus *bus, const char *cgroup, struct cgroup_stats *ret, sd_bus_error *error);
 /* Maps a failed call to an exit code and prints the error once. */
@@ -53,6 +68,8 @@ void prometheus_write(FILE *f, const char *const *cgroups, const struct cgroup_s
  * that are managed (l from ListCgroups). */
 void prometheus_write_limits(FILE *f, const char *const *cgroups, size_t n,
 			     const struct ctl_cgroup_list *l);
+/* Daemon-level gauges: kernel support, rules, managed cgroups, reload state. */
+void prometheus_write_daemon(FILE *f, const struct ctl_daemon_state *s);
 /* Metric name of a memory.promotion.stat key: "cgtier_promotion_<key>_..._total". */
 int prometheus_metric_name(const char *key, char *buf, size_t size);
 void stats_write_text(FILE *f, const char *cgroup, const struct cgroup_stats *s);
