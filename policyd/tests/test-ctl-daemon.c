@@ -78,7 +78,15 @@ static void start_daemon(void)
 	daemon_pid = fork();
 	ck_assert_int_ge(daemon_pid, 0);
 	if (daemon_pid == 0) {
+		char log[PATH_MAX + 32];
+		int lfd;
+
 		setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+		/* Its errors go to a file that tests can read. */
+		fake_path(log, sizeof(log), "%s/daemon.log", tree);
+		lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (lfd < 0 || dup2(lfd, STDERR_FILENO) < 0)
+			_exit(127);
 		execl(exe, exe, cg, root, bus, "--backend=openat", "--log-level=err", (char *)NULL);
 		_exit(127);
 	}
@@ -243,6 +251,32 @@ START_TEST(test_ctl_daemon_sigterm_exits_cleanly)
 }
 END_TEST
 
+START_TEST(test_ctl_daemon_exits_nonzero_when_bus_goes_away)
+{
+	_cleanup_free_ char *log = NULL;
+	int status = 0;
+	pid_t r = 0;
+
+	SKIP_WITHOUT_DBUS();
+	ck_assert_int_eq(kill(bus_pid, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(bus_pid, NULL, 0), bus_pid);
+	bus_pid = -1;
+
+	/* At once, not at the next liveness probe: 5 s is generous. */
+	for (int i = 0; i < 500 && r == 0; i++) {
+		r = waitpid(daemon_pid, &status, WNOHANG);
+		if (r == 0)
+			usleep(10 * 1000);
+	}
+	ck_assert_msg(r == daemon_pid, "cgtier-policyd still running 5 s after the bus died");
+	daemon_pid = -1;
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), CGTIER_EXIT_FAILURE);
+	log = fake_read(tree, "daemon.log");
+	ck_assert_msg(strstr(log, "Lost the connection to the bus"), "log: %s", log);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ctl-daemon");
@@ -254,6 +288,7 @@ int main(void)
 	tcase_add_test(tc, test_ctl_daemon_exit_codes);
 	tcase_add_test(tc, test_ctl_daemon_bad_reload_keeps_rules_and_sighup);
 	tcase_add_test(tc, test_ctl_daemon_sigterm_exits_cleanly);
+	tcase_add_test(tc, test_ctl_daemon_exits_nonzero_when_bus_goes_away);
 	suite_add_tcase(s, tc);
 	return fake_run_suite(s);
 }

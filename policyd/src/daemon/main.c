@@ -155,5 +155,6 @@ int main(int argc, char *argv[])
 	r = sd_event_loop(m->event);
 	if (r < 0)
 		return log_error_errno(r, "Event loop failed: %m"), CGTIER_EXIT_FAILURE;
-	return CGTIER_EXIT_OK;
+	/* Positive: the exit status a handler chose (the bus went away). */
+	return r > 0 ? r : CGTIER_EXIT_OK;
 }

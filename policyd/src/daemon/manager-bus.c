@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The org.cgtier.Policy1.Manager interface: read-only queries for anyone,
  * Reload for root only (checked here as well as in the bus policy). */
+#include <systemd/sd-daemon.h>
 #include <systemd/sd-id128.h>
 
 #include "cgtier/bus.h"
@@ -436,6 +437,17 @@ int manager_bus_emit_policy_applied(Manager *m)
 					      "PolicyFiles", "RuleCount", "LastError", NULL);
 }
 
+/* sd-bus delivers this local signal when the connection is gone for good. */
+static int match_disconnected(sd_bus_message *message, void *userdata, sd_bus_error *error)
+{
+	Manager *m = userdata;
+
+	log_error("Lost the connection to the bus (bus daemon restarted or gone): exiting, "
+		  "to be restarted with a new connection");
+	(void)sd_notify(false, "STATUS=Lost the bus connection, exiting");
+	return sd_event_exit(m->event, CGTIER_EXIT_FAILURE);
+}
+
 int manager_connect_bus(Manager *m, const char *address, bool user_bus)
 {
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -461,6 +473,13 @@ int manager_connect_bus(Manager *m, const char *address, bool user_bus)
 				     manager_vtable, m);
 	if (r < 0)
 		return log_error_errno(r, "Cannot add the bus object: %m");
+	/* Without the bus nobody can query or reload us, and sd-bus does not
+	 * reconnect: exit non-zero so that systemd (Restart=on-failure) or the
+	 * kubelet starts us again on the new bus. Local match: no AddMatch call. */
+	r = sd_bus_match_signal(bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+				"org.freedesktop.DBus.Local", "Disconnected", match_disconnected, m);
+	if (r < 0)
+		return log_error_errno(r, "Cannot watch the bus connection: %m");
 	r = sd_bus_request_name(bus, CGTIER_BUS_NAME, 0);
 	if (r < 0)
 		return log_error_errno(r, "Cannot own %s on the bus: %m", CGTIER_BUS_NAME);
