@@ -10,7 +10,8 @@
 #   4. build bzImage (and modules) in $KB/obj with ccache.
 #
 # Environment: KB (default build/kernel), JOBS (default nproc),
-# KERNEL_TARBALL (default the Debian path), V=1 for verbose kbuild.
+# KERNEL_TARBALL (default the Debian path), V=1 for verbose kbuild,
+# CGTIER_KBUILD_LOCK (default /tmp/cgtier-kbuild.lock, machine-wide).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,8 +28,9 @@ log() { echo "kernel-build: $*"; }
 	die "$KERNEL_TARBALL missing: install Debian's linux-source-6.12 (scripts/deps.sh does)"
 
 mkdir -p "$KB"
-# Serialise with any other kernel build on this machine: two cores only.
-exec 9>"$KB/.lock"
+# Serialise with any other kernel build on this machine, whatever checkout
+# it comes from: two cores only.
+exec 9>"${CGTIER_KBUILD_LOCK:-/tmp/cgtier-kbuild.lock}"
 flock 9
 
 stamp="$KB/pristine/.cgtier-tarball"
