@@ -1,0 +1,96 @@
+#!/bin/sh
+# Guest half of bench/kmigrated.sh: in one boot, promote TOTAL MiB of hot
+# memory spread over 1, 4 and 16 cgroups, with upstream synchronous
+# promotion (kmigrated/enabled=0) and with kmigrated (=1), RUNS times each,
+# interleaved so that drift in the emulator hits both modes alike.
+# Prints one line per run:
+#   RESULT mode=sync|async ncg=N run=I time=S fault_cpu=S kthread_cpu=S
+#          passes_per_s=X promoted=PAGES
+# time: until every page is on node 0 (slowest workload); fault_cpu: system
+# time of the workloads' touch loops (hint faults, and in sync mode the
+# migrations done in them); kthread_cpu: CPU time of the kmigrated threads;
+# fault_migrated: pages migrated inside hint faults (numa_pages_migrated
+# not done by kmigrated); passes_per_s: the workloads' progress (full passes over their memory per
+# second, summed) while promotion was going on.
+. "$CGTIER_TOP/tests/vm/lib/common.sh"
+
+TOTAL=${TOTAL:-512}
+RUNS=${RUNS:-3}
+K=/sys/kernel/mm/kmigrated
+[ -d "$K" ] || skip "kernel without kmigrated (/sys/kernel/mm/kmigrated)"
+
+numab_tiering_fast
+# Upstream's global promote rate limit at its default (64 GiB/s): we measure
+# how fast each path can promote, not the limiter. (0 would block promotion.)
+echo 65536 >/proc/sys/kernel/numa_balancing_promote_rate_limit_MBps
+
+kthread_ticks() {
+	t=0
+	for p in $(pgrep '^kmigrated'); do
+		set -- $(cut -d' ' -f14,15 "/proc/$p/stat")
+		t=$((t + $1 + $2))
+	done
+	echo "$t"
+}
+hz=$(getconf CLK_TCK)
+
+one_run() { # MODE NCG RUN
+	mode=$1 n=$2 run=$3
+	[ "$mode" = async ] && echo 1 >"$K/enabled" || echo 0 >"$K/enabled"
+	mib=$((TOTAL / n))
+	rm -f /tmp/bench-go
+	i=0
+	while [ $i -lt "$n" ]; do
+		cg_create "bench$i" >/dev/null
+		"$BIN/hotmem" -s "$mib" -t 120 -u 100 -i 250 -c "$CG/bench$i" \
+			-p /tmp/bench-go >"/tmp/bench$i.log" 2>&1 &
+		i=$((i + 1))
+	done
+	i=0
+	while [ $i -lt "$n" ]; do
+		until grep -q '^moved' "/tmp/bench$i.log"; do
+			grep -q hotmem: "/tmp/bench$i.log" && fail "$(cat /tmp/bench$i.log)"
+			sleep 0.1
+		done
+		i=$((i + 1))
+	done
+	sync
+	p0=$(stat_get /proc/vmstat pgpromote_success) || exit 1
+	m0=$(stat_get /proc/vmstat numa_pages_migrated) || exit 1
+	a0=$(stat_get /proc/vmstat kmigrated_promoted) || exit 1
+	k0=$(kthread_ticks)
+	touch /tmp/bench-go
+	wait
+	k1=$(kthread_ticks)
+	p1=$(stat_get /proc/vmstat pgpromote_success) || exit 1
+	m1=$(stat_get /proc/vmstat numa_pages_migrated) || exit 1
+	a1=$(stat_get /proc/vmstat kmigrated_promoted) || exit 1
+	cat /tmp/bench*.log | awk -v mode="$mode" -v n="$n" -v run="$run" \
+		-v kt="$(( k1 - k0 ))" -v hz="$hz" -v prom="$((p1 - p0))" \
+		-v fm="$(( (m1 - m0) - (a1 - a0) ))" '
+		/^final/ {
+			for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+			if (v["node1"] > 0) left += v["node1"]
+			if (v["elapsed"] > t) t = v["elapsed"]
+			st += v["stime"]; pps += v["passes"] / v["elapsed"]; done++
+		}
+		END {
+			if (done != n) { print "FAIL: " n - done " workloads did not finish"; exit 1 }
+			printf "RESULT mode=%s ncg=%d run=%d time=%.2f fault_cpu=%.3f kthread_cpu=%.3f passes_per_s=%.2f promoted=%d fault_migrated=%d left=%d\n",
+				mode, n, run, t, st, kt / hz, pps, prom, fm, left
+		}' || exit 1
+	i=0
+	while [ $i -lt "$n" ]; do rmdir "$CG/bench$i"; i=$((i + 1)); done
+	CG_MADE=
+}
+
+r=1
+while [ $r -le "$RUNS" ]; do
+	for n in 1 4 16; do
+		one_run sync "$n" "$r"
+		one_run async "$n" "$r"
+	done
+	r=$((r + 1))
+done
+echo 1 >"$K/enabled"
+numab_off
