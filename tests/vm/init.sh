@@ -7,11 +7,24 @@
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C
 
+CGTIER_TOP=$(cd "$(dirname "$0")/../.." && pwd)
+
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# /tmp and /run become tmpfs. A checkout below either (CI clones into /tmp)
+# would vanish under them, and every path the plan names with it: hold it
+# on a bind mount and put it back at the same path.
+mkdir -p /dev/.cgtier-top
+mount --bind "$CGTIER_TOP" /dev/.cgtier-top
 mount -t tmpfs tmp /tmp
 mount -t tmpfs run /run
+case "$CGTIER_TOP" in
+/tmp/*|/run/*)
+	mkdir -p "$CGTIER_TOP"
+	mount --bind /dev/.cgtier-top "$CGTIER_TOP"
+	;;
+esac
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup
 mkdir -p /tmp/cgtier /dev/shm /dev/pts
@@ -28,7 +41,6 @@ mount -t ext4 /dev/vda /tmp/scratch
 
 echo "cgtier-init: scratch disk mounted" >/dev/kmsg
 R=/tmp/cgtier
-CGTIER_TOP=$(cd "$(dirname "$0")/../.." && pwd)
 export CGTIER_VM=1 CGTIER_OUT=$R CGTIER_TOP CGTIER_SCRATCH=/tmp/scratch CGTIER_SWAPDEV=/dev/vdb CGTIER_BIN=$CGTIER_TOP/build/tests/bin
 : >"$R/results"
 echo "CGTIER-VM-BEGIN $(uname -r)"
