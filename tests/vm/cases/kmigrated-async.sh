@@ -98,7 +98,7 @@ for f in enabled batch_size batch_delay_ms sleep_ms queue_len; do
 		[ "$(cat $KM/$f)" = "$old" ] || fail "$f changed to $(cat $KM/$f) by bad input '$bad'"
 	done
 done
-for pair in enabled:2 batch_size:0 batch_size:4097 batch_delay_ms:10001 sleep_ms:0 queue_len:0 queue_len:8193; do
+for pair in enabled:2 batch_size:0 batch_size:4097 batch_delay_ms:10001 sleep_ms:0 queue_len:0 queue_len:65537; do
 	f=${pair%%:*} v=${pair#*:}
 	if echo "$v" >$KM/$f 2>/dev/null; then fail "$f accepted out-of-range $v"; fi
 done

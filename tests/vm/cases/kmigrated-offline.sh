@@ -1,7 +1,8 @@
 #!/bin/sh
 # kmigrated: a cgroup is removed while candidates of it are still queued.
-# kmigrated is held back (long batching delay and period) so that candidates
-# pile up; then the workload is killed and the cgroup removed. The queued
+# kmigrated is held back (long batching delay and period, and a workload
+# smaller than half a queue, which would wake the thread at once) so that
+# candidates pile up; then the workload is killed and the cgroup removed. The queued
 # candidates must be dropped at offline (kmigrated_dropped_offline), none may
 # be served afterwards, and the kernel must stay quiet (the harness fails the
 # test on any warning or lockdep report). With kmemleak=on the test also
@@ -10,7 +11,8 @@
 
 KM=/sys/kernel/mm/kmigrated
 HOTMEM=${HOTMEM:-$BIN/hotmem}
-MIB=${MIB:-64}
+MIB=${MIB:-2}
+QLEN=4096
 [ -d "$KM" ] || skip "kernel without kmigrated ($KM missing)"
 awk '$1 == "memory" && $4 == 1 { f = 1 } END { exit !f }' /proc/cgroups ||
 	skip "memory controller disabled (kmigrated-nomemcg covers that case)"
@@ -18,10 +20,12 @@ awk '$1 == "memory" && $4 == 1 { f = 1 } END { exit !f }' /proc/cgroups ||
 V=/proc/vmstat
 v() { stat_get $V "$1" || exit 1; }
 
-old_delay=$(cat $KM/batch_delay_ms) old_sleep=$(cat $KM/sleep_ms)
+[ $((MIB * 256)) -lt $((QLEN / 2)) ] || fail "MIB=$MIB does not fit in half a queue of $QLEN"
+old_delay=$(cat $KM/batch_delay_ms) old_sleep=$(cat $KM/sleep_ms) old_qlen=$(cat $KM/queue_len)
 restore() {
 	echo "$old_delay" >$KM/batch_delay_ms
 	echo "$old_sleep" >$KM/sleep_ms
+	echo "$old_qlen" >$KM/queue_len
 	numab_off
 	cg_cleanup
 }
@@ -31,6 +35,7 @@ echo 1 >$KM/enabled || fail "cannot enable kmigrated"
 sleep 1
 echo 10000 >$KM/batch_delay_ms || fail "batch_delay_ms"
 echo 600000 >$KM/sleep_ms || fail "sleep_ms"
+echo $QLEN >$KM/queue_len || fail "queue_len"
 # The thread may be asleep with the old period: one more kick resets it.
 sleep 1
 
@@ -46,12 +51,14 @@ for i in $(seq 1 40); do
 	[ $(($(v kmigrated_candidates) - c0)) -ge 100 ] && break
 	sleep 0.1
 done
+# Stop the hint faults right away: rescans queue duplicates, and a queue
+# that reaches half its capacity wakes kmigrated at once.
+numab_off
 queued=$(($(v kmigrated_candidates) - c0))
 served=$(($(v kmigrated_isolated) - i0 + $(v kmigrated_dropped_stale) - s0 + $(v kmigrated_isolate_failed) - f0))
 note "queued $queued candidates, served so far $served"
 [ "$queued" -gt 0 ] || { cat /tmp/kmig_gone.out; fail "no candidate queued"; }
 kill -9 $job; wait $job 2>/dev/null
-numab_off
 c1=$(v kmigrated_candidates)
 for i in $(seq 1 50); do rmdir "$CG/kmig_gone" 2>/dev/null && break; sleep 0.1; done
 [ -d "$CG/kmig_gone" ] && fail "cannot remove the cgroup"
@@ -72,6 +79,7 @@ note "queued=$queued served=$served dropped_offline=$((o1 - o0))"
 # kmigrated still runs and serves others after the removal.
 echo "$old_delay" >$KM/batch_delay_ms
 echo "$old_sleep" >$KM/sleep_ms
+echo "$old_qlen" >$KM/queue_len
 cg_create kmig_after
 trap restore EXIT
 numab_tiering_fast
