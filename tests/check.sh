@@ -51,7 +51,8 @@ if [ "$what" = all ] || [ "$what" = vm ]; then
 	stage selftests-build build selftests scripts/build-selftests.sh
 	if [ -z "$stage_failed" ]; then
 		stage harness tests/vm/selftest.sh
-		stage vm tests/vm/run-vm.sh -n check tests/vm/plans/check.plan
+		stage vm env VM_APPEND=kmemleak=on tests/vm/run-vm.sh -n check tests/vm/plans/check.plan
+		stage nomemcg env VM_APPEND=cgroup_disable=memory tests/vm/run-vm.sh -n nomemcg tests/vm/plans/nomemcg.plan
 		# mm/migration needs 3+ CPUs: the upstream selftests get a boot of their own.
 		stage upstream env VM_SMP=4 tests/vm/run-vm.sh -n upstream tests/vm/plans/upstream.plan
 	fi

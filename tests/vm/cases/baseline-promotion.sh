@@ -7,6 +7,14 @@
 
 MIB=${MIB:-128}
 cg_create baseline
+# On the cgtier kernel, select upstream's synchronous promotion: this test
+# guards that path (kmigrated has tests of its own).
+KM=/sys/kernel/mm/kmigrated
+if [ -w "$KM/enabled" ]; then
+	echo 0 >"$KM/enabled" || fail "cannot select synchronous promotion"
+	trap 'echo 1 >"$KM/enabled"; cg_cleanup' EXIT
+	note "kmigrated present: testing synchronous (upstream) promotion"
+fi
 numab_tiering_fast
 before=$(stat_get "$CG/baseline/memory.stat" pgpromote_success) || exit 1
 out=$("$BIN/hotmem" -s "$MIB" -t 30 -u 99 -c "$CG/baseline" -i 500) || fail "hotmem: $out"
