@@ -26,6 +26,11 @@ say "== Step 3: the kernel promotes hot pages to the fast tier =="
 numab_tiering_fast
 say "NUMA balancing in tiering mode (kernel.numa_balancing=2) is on: the kernel"
 say "samples accesses and moves (promotes) hot pages from node 1 to node 0."
+if [ -r /sys/kernel/mm/kmigrated/enabled ] && [ "$(cat /sys/kernel/mm/kmigrated/enabled)" = 1 ]; then
+	say "With cgtier's kernel the page fault only queues the page, per cgroup;"
+	say "a kernel thread per slow node (kmigrated) promotes the queue in batches,"
+	say "each batch from one cgroup, so every cgroup is charged for its own pages."
+fi
 for c in web batch; do
 	"$BIN/hotmem" -s 96 -t 12 -c "$CG/demo.slice/$c.service" -p /tmp/demo-go \
 		-i 1000 >"/tmp/demo-$c.log" 2>&1 &
@@ -59,9 +64,9 @@ while [ $i -lt 12 ]; do
 done
 wait
 numab_off
-say "Upstream Linux promotes as fast as it can, for every cgroup alike: there is"
-say "no per-cgroup limit on promotion. cgtier adds memory.promotion.max/.weight"
-say "so each container gets its own promotion budget (see README: status)."
+say "Both containers were promoted as fast as the kernel could, alike: there is"
+say "no per-cgroup limit on promotion yet. cgtier's next step adds"
+say "memory.promotion.max/.weight so each container gets its own budget."
 for c in web batch; do
 	echo "$c.service: $(grep final "/tmp/demo-$c.log")"
 done | show
