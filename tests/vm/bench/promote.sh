@@ -38,7 +38,7 @@ one_run() { # MODE NCG RUN
 	mode=$1 n=$2 run=$3
 	[ "$mode" = async ] && echo 1 >"$K/enabled" || echo 0 >"$K/enabled"
 	mib=$((TOTAL / n))
-	rm -f /tmp/bench-go
+	rm -f /tmp/bench-go /tmp/bench*.log
 	i=0
 	while [ $i -lt "$n" ]; do
 		cg_create "bench$i" >/dev/null
