@@ -11,7 +11,7 @@ out=$top/build/bench
 mkdir -p "$out"
 plan=$out/kmigrated.plan
 echo "promote env RUNS=${RUNS:-3} TOTAL=${TOTAL:-512} $top/tests/vm/bench/promote.sh" >"$plan"
-CGTIER_RESULTS= VM_TIMEOUT=3000 CGTIER_TEST_TIMEOUT=2900 \
+CGTIER_RESULTS= VM_TIMEOUT=3000 VM_APPEND="CGTIER_TEST_TIMEOUT=2900 ${VM_APPEND:-}" \
 	"$top/tests/vm/run-vm.sh" -n bench-kmigrated "$plan" >"$out/kmigrated.run" 2>&1 || {
 	cat "$out/kmigrated.run"
 	exit 1
