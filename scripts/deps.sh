@@ -10,7 +10,7 @@ userspace="build-essential pkg-config libsystemd-dev libyaml-dev libcgroup-dev
 	libnuma-dev check dbus clang libclang-rt-14-dev llvm"
 kernel="linux-source-6.12 bc bison flex libelf-dev libssl-dev ccache rsync
 	xz-utils cpio kmod patch qemu-system-x86 numactl libcap-dev libmnl-dev
-	gnuplot-nox e2fsprogs util-linux"
+	gnuplot-nox e2fsprogs util-linux procps"
 
 case "${1:-all}" in
 userspace) want=$userspace ;;
