@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "test-util.h"
 #include <glob.h>
 
 #include "fake-tree.h"
@@ -12,21 +13,6 @@
  * "..": the Makefile runs tests from policyd/).
  */
 
-static char *read_file(const char *path, size_t *ret_len)
-{
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = fopen(path, "re");
-	ssize_t n;
-
-	ck_assert_msg(f != NULL, "open %s: %m", path);
-	n = getdelim(&buf, &size, 0, f);
-	fclose(f);
-	ck_assert_int_ge(n, 0);
-	*ret_len = (size_t)n;
-	return buf;
-}
-
 static void check_case(const char *path)
 {
 	_cleanup_policy_set_free_ struct policy_set *s = NULL;
@@ -38,7 +24,7 @@ static void check_case(const char *path)
 	size_t len;
 	int r;
 
-	text = read_file(path, &len);
+	text = test_read_file(path, &len);
 	e = startswith(text, "# expect: ");
 	ck_assert_msg(e, "%s lacks a \"# expect: \" first line", path);
 	expect = strndup(e, strcspn(e, "\n"));

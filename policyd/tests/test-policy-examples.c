@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "test-util.h"
 #include <glob.h>
 
 #include "fake-tree.h"
@@ -34,21 +35,6 @@ static void examples_glob(glob_t *g)
 	ck_assert_uint_ge(g->gl_pathc, 3);
 }
 
-static char *read_file(const char *path, size_t *ret_len)
-{
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = fopen(path, "re");
-	ssize_t n;
-
-	ck_assert_msg(f != NULL, "open %s: %m", path);
-	n = getdelim(&buf, &size, 0, f);
-	fclose(f);
-	ck_assert_int_ge(n, 0);
-	*ret_len = (size_t)n;
-	return buf;
-}
-
 START_TEST(test_policy_examples_each_file_loads)
 {
 	glob_t g = {};
@@ -62,7 +48,7 @@ START_TEST(test_policy_examples_each_file_loads)
 		size_t len;
 		int r;
 
-		text = read_file(g.gl_pathv[i], &len);
+		text = test_read_file(g.gl_pathv[i], &len);
 		r = policy_set_load_text(g.gl_pathv[i], text, len, &s, &e);
 		(void)policy_error_format(&e, m, sizeof(m));
 		ck_assert_msg(r == 0, "%s", m);
