@@ -98,12 +98,28 @@ static int placement(char *mem, unsigned long npages, int node, long *count,
 	return 0;
 }
 
+static void usage(void);
+
+/* MiB by default; a K suffix gives KiB (small cases in the VM tests). */
+static unsigned long parse_size(const char *arg)
+{
+	char *end;
+	unsigned long v = strtoul(arg, &end, 0);
+
+	if (*end == 'K' && !end[1])
+		return v << 10;
+	if ((*end == 'M' && !end[1]) || !*end)
+		return v << 20;
+	usage();
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: hotmem -s MIB [-t SECONDS] [-c CGROUP_DIR] [-n NODE] [-H] [-u PCT]\n"
 		"              [-i INTERVAL_MS] [-w WRITE_EVERY]\n"
-		"  -s  size in MiB            -t  seconds to keep touching (10)\n"
+		"  -s  size in MiB (or NK)    -t  seconds to keep touching (10)\n"
 		"  -c  cgroup to join first   -n  node to start on (1)\n"
 		"  -H  use THP (2 MiB folios) -u  stop when PCT%% are on node 0\n"
 		"  -i  report interval (1000) -p  wait for SIGCONT-free start file\n");
@@ -123,7 +139,7 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "s:t:c:n:Hu:i:p:")) != -1) {
 		switch (opt) {
-		case 's': size = strtoul(optarg, NULL, 0) << 20; break;
+		case 's': size = parse_size(optarg); break;
 		case 't': seconds = atof(optarg); break;
 		case 'c': cgroup = optarg; break;
 		case 'n': node = atoi(optarg); break;

@@ -55,6 +55,10 @@ note "async: candidates+=$(d kmigrated_candidates) overflow+=$(d kmigrated_dropp
 [ "$(d kmigrated_candidates)" -gt 0 ] || fail "no candidate queued"
 [ "$(d kmigrated_batches)" -gt 0 ] || fail "no kmigrated batch"
 [ "$(d kmigrated_promoted)" -gt 0 ] || fail "kmigrated promoted nothing"
+# The queue starts at one page (512 candidates) and must grow to absorb a
+# 64 MiB scan burst rather than drop it (queue_len is 65536 by default).
+[ "$(d kmigrated_dropped_overflow)" -lt $((pages / 10)) ] ||
+	fail "$(d kmigrated_dropped_overflow) candidates dropped on overflow: the queue did not grow"
 # No synchronous migration from the fault path: all migrations are kmigrated's.
 [ "$(d numa_pages_migrated)" -eq "$(d kmigrated_promoted)" ] ||
 	fail "numa_pages_migrated +$(d numa_pages_migrated) != kmigrated_promoted +$(d kmigrated_promoted): the fault path migrated"
@@ -98,7 +102,7 @@ for f in enabled batch_size batch_delay_ms sleep_ms queue_len; do
 		[ "$(cat $KM/$f)" = "$old" ] || fail "$f changed to $(cat $KM/$f) by bad input '$bad'"
 	done
 done
-for pair in enabled:2 batch_size:0 batch_size:4097 batch_delay_ms:10001 sleep_ms:0 queue_len:0 queue_len:65537; do
+for pair in enabled:2 batch_size:0 batch_size:4097 batch_delay_ms:10001 sleep_ms:0 queue_len:0 queue_len:1048577; do
 	f=${pair%%:*} v=${pair#*:}
 	if echo "$v" >$KM/$f 2>/dev/null; then fail "$f accepted out-of-range $v"; fi
 done

@@ -11,8 +11,7 @@
 
 KM=/sys/kernel/mm/kmigrated
 HOTMEM=${HOTMEM:-$BIN/hotmem}
-MIB=${MIB:-2}
-QLEN=4096
+SIZE=${SIZE:-512K}
 [ -d "$KM" ] || skip "kernel without kmigrated ($KM missing)"
 awk '$1 == "memory" && $4 == 1 { f = 1 } END { exit !f }' /proc/cgroups ||
 	skip "memory controller disabled (kmigrated-nomemcg covers that case)"
@@ -20,12 +19,12 @@ awk '$1 == "memory" && $4 == 1 { f = 1 } END { exit !f }' /proc/cgroups ||
 V=/proc/vmstat
 v() { stat_get $V "$1" || exit 1; }
 
-[ $((MIB * 256)) -lt $((QLEN / 2)) ] || fail "MIB=$MIB does not fit in half a queue of $QLEN"
-old_delay=$(cat $KM/batch_delay_ms) old_sleep=$(cat $KM/sleep_ms) old_qlen=$(cat $KM/queue_len)
+# A queue starts with one page of slots (512) and wakes kmigrated at half
+# of it: stay below that.
+old_delay=$(cat $KM/batch_delay_ms) old_sleep=$(cat $KM/sleep_ms)
 restore() {
 	echo "$old_delay" >$KM/batch_delay_ms
 	echo "$old_sleep" >$KM/sleep_ms
-	echo "$old_qlen" >$KM/queue_len
 	numab_off
 	cg_cleanup
 }
@@ -35,7 +34,6 @@ echo 1 >$KM/enabled || fail "cannot enable kmigrated"
 sleep 1
 echo 10000 >$KM/batch_delay_ms || fail "batch_delay_ms"
 echo 600000 >$KM/sleep_ms || fail "sleep_ms"
-echo $QLEN >$KM/queue_len || fail "queue_len"
 # The thread may be asleep with the old period: one more kick resets it.
 sleep 1
 
@@ -43,7 +41,7 @@ c0=$(v kmigrated_candidates) i0=$(v kmigrated_isolated) s0=$(v kmigrated_dropped
 f0=$(v kmigrated_isolate_failed) o0=$(v kmigrated_dropped_offline)
 
 mkdir "$CG/kmig_gone" || fail "mkdir"
-"$HOTMEM" -s "$MIB" -t 60 -c "$CG/kmig_gone" -i 1000 >/tmp/kmig_gone.out 2>&1 &
+"$HOTMEM" -s "$SIZE" -t 60 -c "$CG/kmig_gone" -i 1000 >/tmp/kmig_gone.out 2>&1 &
 job=$!
 numab_tiering_fast
 # Wait for candidates to be queued (kmigrated is not due for 10 s).
@@ -79,7 +77,6 @@ note "queued=$queued served=$served dropped_offline=$((o1 - o0))"
 # kmigrated still runs and serves others after the removal.
 echo "$old_delay" >$KM/batch_delay_ms
 echo "$old_sleep" >$KM/sleep_ms
-echo "$old_qlen" >$KM/queue_len
 cg_create kmig_after
 trap restore EXIT
 numab_tiering_fast
