@@ -50,7 +50,7 @@ awk '
 			fs = med("sync" SUBSEP n SUBSEP "fault_cpu"); fa = med("async" SUBSEP n SUBSEP "fault_cpu")
 			ps = med("sync" SUBSEP n SUBSEP "passes_per_s"); pa = med("async" SUBSEP n SUBSEP "passes_per_s")
 			printf "kmigrated: %2d cgroup(s): throughput async/sync %.2fx (goal >= 1.5x), fault-path CPU sync/async %.2fx (goal >= 5x), workload progress async/sync %.2fx\n",
-				n, ts / ta, fa > 0 ? fs / fa : 0, ps > 0 ? pa / ps : 0
+				n, ts / ta, (fa > 0 ? fs / fa : 0), (ps > 0 ? pa / ps : 0)
 		}
 		t1 = med("async" SUBSEP 1 SUBSEP "time"); t16 = med("async" SUBSEP 16 SUBSEP "time")
 		printf "kmigrated: partitioning cost, 16 cgroups vs 1, same 512 MiB: %+.1f%% time (goal <= 3%%)\n", (t16 / t1 - 1) * 100
