@@ -1,6 +1,8 @@
 # cgtier top-level build. Targets are a contract other work and docs rely on:
 #   make            userspace: libcgtier, cgtier-policyd, cgtierctl, test tools
 #   make kernel     pristine Debian 6.12 tree + kernel/patches, built out of tree
+#   make selftests  upstream + cgtier selftests into build/selftests (needs make kernel;
+#                   make selftests-promotion builds cgtier's own without a kernel)
 #   make check      everything: unit tests, VM tests, KUnit; prints the counts
 #   make check-unit fast tests, no VM
 #   make check-vm   harness self-tests + VM tests on the patched kernel
@@ -17,8 +19,14 @@ TOOL_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
 TOOLS_SRC := $(wildcard tests/bin/*.c)
 TOOLS := $(TOOLS_SRC:tests/bin/%.c=$(B)/tests/bin/%)
 
+# cgtier's own kernel selftests (scripts/build-selftests.sh builds them too);
+# plain libc programs, no kernel headers needed.
+PROMO_DIR := tests/selftests/promotion
+PROMO_TEST := $(B)/selftests/promotion/test_promotion_files
+
 .PHONY: all userspace vm-tools kernel selftests deps deps-userspace check \
-	check-unit check-vm bench demo install clean fuzz distclean
+	check-unit check-vm bench demo install clean fuzz distclean \
+	selftests-promotion
 
 all: userspace vm-tools
 
@@ -30,6 +38,13 @@ vm-tools: $(TOOLS)
 $(B)/tests/bin/%: tests/bin/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOL_CFLAGS) -o $@ $<
+
+selftests-promotion: $(PROMO_TEST)
+
+$(PROMO_TEST): $(PROMO_DIR)/test_promotion_files.c $(PROMO_DIR)/cgroup_helpers.c \
+		$(PROMO_DIR)/cgroup_helpers.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOL_CFLAGS) -o $@ $(filter %.c,$^)
 
 deps:
 	@scripts/deps.sh all

@@ -3,6 +3,7 @@
 # selftests cgtier must keep passing, plus the harness's KUnit module:
 #   build/selftests/cgroup/test_memcontrol   (cgroup memory controller)
 #   build/selftests/mm/migration             (mm migration)
+#   build/selftests/promotion/test_promotion_files  (cgtier's memory.promotion.*)
 #   build/tests/kunit-selftest/*.ko          (tests/vm/selftest)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +22,8 @@ make -s -C "$src/tools/testing/selftests/cgroup" OUTPUT="$out/cgroup" \
 	KHDR_INCLUDES="$hdr" "$out/cgroup/test_memcontrol" >/dev/null
 make -s -C "$src/tools/testing/selftests/mm" OUTPUT="$out/mm" \
 	KHDR_INCLUDES="$hdr" "$out/mm/migration" >/dev/null
+# cgtier's own: libc only, built by the top-level Makefile.
+make -s -C "$top" selftests-promotion >/dev/null
 
 ks=$top/build/tests/kunit-selftest
 mkdir -p "$ks"
@@ -28,4 +31,4 @@ cp "$top"/tests/vm/selftest/{Kbuild,cgtier_harness_kunit.c} "$ks/"
 cc="gcc"
 command -v ccache >/dev/null && cc="ccache gcc"
 "${mk[@]}" CC="$cc" M="$ks" modules >/dev/null
-echo "build-selftests: $(cd "$out" && ls cgroup/test_memcontrol mm/migration | tr '\n' ' ')+ $(basename "$ks"/*.ko)"
+echo "build-selftests: $(cd "$out" && ls cgroup/test_memcontrol mm/migration promotion/test_promotion_files | tr '\n' ' ')+ $(basename "$ks"/*.ko)"

@@ -46,6 +46,20 @@ int cg_file_exists(const char *dir, const char *file)
 	return 0;
 }
 
+int cg_file_mode(const char *dir, const char *file, mode_t *mode)
+{
+	char path[CG_PATH_MAX];
+	struct stat st;
+	int r = cg_join(path, dir, file);
+
+	if (r < 0)
+		return r;
+	if (stat(path, &st) < 0)
+		return -errno;
+	*mode = st.st_mode & 07777;
+	return 0;
+}
+
 ssize_t cg_read(const char *dir, const char *file, char *buf, size_t size)
 {
 	char path[CG_PATH_MAX];

@@ -22,6 +22,9 @@ int cg_join(char *out, const char *dir, const char *name);
 /* 0 if @dir/@file exists, -ENOENT if not, another -errno if stat() failed. */
 int cg_file_exists(const char *dir, const char *file);
 
+/* The permission bits of @dir/@file in *@mode. */
+int cg_file_mode(const char *dir, const char *file, mode_t *mode);
+
 /*
  * Read all of @dir/@file into @buf (NUL-terminated, at most @size - 1 bytes)
  * with one open() and read() until EOF. Returns the length or -errno;

@@ -8,7 +8,7 @@
  *    child and in a grandchild (memory enabled in the parents'
  *    cgroup.subtree_control);
  *  - defaults: "max 1000000" and "100"; memory.promotion.stat is flat keyed
- *    with every documented key, all zero in a fresh cgroup, not writable;
+ *    with every documented key, all zero in a fresh cgroup, read-only;
  *  - memory.promotion.max: "$MAX $PERIOD" like cpu.max, K/M/G/T suffixes
  *    (powers of 1024, any case) read back in bytes, "$MAX" alone keeps the
  *    period, period 1000..10000000 us; every malformed or out-of-range value
@@ -132,7 +132,7 @@ static const struct bad_write weight_bad[] = {
 /* Test points outside the tables. */
 #define N_EXIST (3 * ARRAY_SIZE(promo_files))	/* root, child, grandchild */
 #define N_DEFAULTS 4
-#define N_STAT (ARRAY_SIZE(stat_keys) + 3)	/* format, keys, zero, write */
+#define N_STAT (ARRAY_SIZE(stat_keys) + 4)	/* format, keys, zero, mode, write */
 #define N_INDEP 10
 
 static int test_num;
@@ -373,6 +373,7 @@ static void check_stat(const char *cg)
 	char text[4096], after[4096];
 	ssize_t n = cg_read(cg, F_STAT, text, sizeof(text));
 	bool ok, failed_open;
+	mode_t mode = 0;
 	int r;
 
 	if (n < 0) {
@@ -398,7 +399,17 @@ static void check_stat(const char *cg)
 	}
 	result(n >= 0 && ok, "stat_all_zero_in_fresh_cgroup");
 
-	/* Read-only: kernfs refuses the open (EACCES), or the write fails. */
+	r = cg_file_mode(cg, F_STAT, &mode);
+	if (r < 0)
+		diag("stat %s/%s: %s", cg, F_STAT, strerror(-r));
+	else if (mode & 0222)
+		diag("%s/%s has mode %04o, want no write bits", cg, F_STAT, (unsigned int)mode);
+	result(r == 0 && !(mode & 0222), "stat_mode_is_read_only");
+
+	/*
+	 * Even for root, writing must fail: cgroup2 lets the open through and
+	 * the cgroup core refuses the write (EINVAL); either is accepted.
+	 */
 	r = cg_write(cg, F_STAT, "0\n", 2, &failed_open);
 	ok = r < 0;
 	if (ok)

@@ -18,6 +18,9 @@ cat "$log"
 npass=$(grep -c '^ok ' "$log")
 nfail=$(grep -c '^not ok ' "$log")
 note "test_promotion_files: exit $rc, $npass ok, $nfail not ok"
+# It removes its cgroups whatever happened.
+left=$(ls -d "$CG"/cgtier-selftest-* 2>/dev/null)
+[ -z "$left" ] || fail "cgroups left behind: $left (exit $rc, $nfail not ok)"
 case $rc in
 0)
 	if [ "$nfail" -ne 0 ] || [ "$npass" -eq 0 ]; then
