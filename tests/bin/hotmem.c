@@ -15,6 +15,14 @@
  *         utime=SECONDS stime=SECONDS
  * (utime/stime: CPU time of the touch loop alone, which in tiering mode
  * includes the NUMA hint faults and any migration done in them.)
+ *
+ * -f MS flushes the process's TLB every MS ms of the touch loop. Access-bit
+ * samplers (DAMON) clear a PTE's accessed bit without a TLB flush and rely
+ * on the CPU walking the page table again, which a real CPU does for a
+ * working set far larger than its TLB; QEMU's software TLB holds the whole
+ * working set, so under TCG the bit would stay clear forever. The flush is
+ * a PROT_NONE round trip of a small populated buffer, large enough that
+ * x86 flushes everything rather than page by page.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +40,7 @@
 #define PAGE 4096UL
 #define HPAGE (2UL << 20)
 #define MOVE_CHUNK 4096UL
+#define FLUSH_PAGES 64UL	/* > tlb_single_page_flush_ceiling (33) */
 
 static double now(void)
 {
@@ -98,6 +107,25 @@ static int placement(char *mem, unsigned long npages, int node, long *count,
 	return 0;
 }
 
+static char *flushbuf;
+
+static int tlb_flush_init(void)
+{
+	flushbuf = mmap(NULL, FLUSH_PAGES * PAGE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (flushbuf == MAP_FAILED)
+		return -1;
+	memset(flushbuf, 1, FLUSH_PAGES * PAGE);
+	return 0;
+}
+
+/* Present -> PROT_NONE always needs a flush; 64 pages make it a full one. */
+static void tlb_flush(void)
+{
+	mprotect(flushbuf, FLUSH_PAGES * PAGE, PROT_NONE);
+	mprotect(flushbuf, FLUSH_PAGES * PAGE, PROT_READ | PROT_WRITE);
+}
+
 static void usage(void);
 
 /* MiB by default; a K suffix gives KiB (small cases in the VM tests). */
@@ -118,18 +146,20 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: hotmem -s MIB [-t SECONDS] [-c CGROUP_DIR] [-n NODE] [-H] [-u PCT]\n"
-		"              [-i INTERVAL_MS] [-w WRITE_EVERY]\n"
+		"              [-i INTERVAL_MS] [-f FLUSH_MS]\n"
 		"  -s  size in MiB (or NK)    -t  seconds to keep touching (10)\n"
 		"  -c  cgroup to join first   -n  node to start on (1)\n"
 		"  -H  use THP (2 MiB folios) -u  stop when PCT%% are on node 0\n"
-		"  -i  report interval (1000) -p  wait for SIGCONT-free start file\n");
+		"  -i  report interval (1000) -p  wait for SIGCONT-free start file\n"
+		"  -f  flush the TLB every FLUSH_MS ms while touching (off)\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	unsigned long size = 0, npages, i;
-	double seconds = 10, interval = 1.0, until = 0, t0, last, t;
+	double seconds = 10, interval = 1.0, until = 0, flush = 0, t0, last, t;
+	double next_flush = 0;
 	const char *cgroup = NULL, *startfile = NULL;
 	int node = 1, thp = 0, opt, r;
 	long count[8];
@@ -137,7 +167,7 @@ int main(int argc, char **argv)
 	struct rusage ru0, ru1;
 	char *mem;
 
-	while ((opt = getopt(argc, argv, "s:t:c:n:Hu:i:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:c:n:Hu:i:p:f:")) != -1) {
 		switch (opt) {
 		case 's': size = parse_size(optarg); break;
 		case 't': seconds = atof(optarg); break;
@@ -147,6 +177,7 @@ int main(int argc, char **argv)
 		case 'u': until = atof(optarg); break;
 		case 'i': interval = atof(optarg) / 1000.0; break;
 		case 'p': startfile = optarg; break;
+		case 'f': flush = atof(optarg) / 1000.0; break;
 		default: usage();
 		}
 	}
@@ -160,6 +191,10 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (flush > 0 && tlb_flush_init()) {
+		perror("hotmem: mmap");
+		return 1;
+	}
 	mem = mmap(NULL, size + HPAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED) {
@@ -200,8 +235,18 @@ int main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru0);
 	t0 = last = now();
 	for (;;) {
-		for (i = 0; i < npages; i++)
-			mem[i * PAGE]++;
+		if (flush > 0) {
+			for (i = 0; i < npages; i++) {
+				mem[i * PAGE]++;
+				if (!(i & 255) && (t = now()) >= next_flush) {
+					tlb_flush();
+					next_flush = t + flush;
+				}
+			}
+		} else {
+			for (i = 0; i < npages; i++)
+				mem[i * PAGE]++;
+		}
 		passes++;
 		t = now();
 		if (t - last >= interval || t - t0 >= seconds) {

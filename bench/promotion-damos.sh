@@ -1,0 +1,76 @@
+#!/bin/bash
+# Benchmark: cgtier's per-cgroup promotion rate limit (memory.promotion.max,
+# promoted by kmigrated) against the peer mechanism Linux 6.12 already has,
+# DAMOS migrate_hot with a memcg filter and a bytes quota per 1 s. One boot,
+# RUNS runs of each, interleaved; 512 MiB of hot memory on node 1 in one
+# cgroup, target 16 MiB/s, then a change to 4 MiB/s. Prints medians per
+# mechanism: promotion rate and its error against the target, kthread CPU
+# (kmigrated vs kdamond) per promoted GiB, reaction time to the change.
+#   bench/promotion-damos.sh      (RUNS=3 SIZE=512 RATE=16 RATE2=4 FLUSH=5;
+#                                  MECHS="cgtier damos" or just one)
+# Guest side and definitions: tests/vm/bench/promotion-damos.sh.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=$top/build/bench
+mkdir -p "$out"
+RUNS=${RUNS:-3} SIZE=${SIZE:-512} RATE=${RATE:-16} RATE2=${RATE2:-4}
+MECHS=${MECHS:-cgtier damos} FLUSH=${FLUSH:-5}
+plan=$out/promotion-damos.plan
+echo "promotion-damos env RUNS=$RUNS SIZE=$SIZE RATE=$RATE RATE2=$RATE2 FLUSH=$FLUSH MECHS='$MECHS' $top/tests/vm/bench/promotion-damos.sh" >"$plan"
+# About 45 s per run and mechanism under TCG; generous, but a hung guest
+# must not hold the machine for long.
+tmo=$((300 + RUNS * 240))
+CGTIER_RESULTS='' VM_TIMEOUT=$tmo VM_APPEND="CGTIER_TEST_TIMEOUT=$((tmo - 100)) ${VM_APPEND:-}" \
+	"$top/tests/vm/run-vm.sh" -n bench-promotion-damos "$plan" >"$out/promotion-damos.run" 2>&1 || {
+	cat "$out/promotion-damos.run"
+	# Something else in the boot failed (a KUnit suite, say): the numbers
+	# still count if the benchmark itself passed, with no kernel splat.
+	grep -q '^PASS promotion-damos ' "$top/build/vm/bench-promotion-damos/results" 2>/dev/null || exit 1
+	echo "promotion-damos: the boot reported failures (above), the benchmark itself passed"
+}
+log=$top/build/vm/bench-promotion-damos/logs/promotion-damos.log
+grep -q '^SKIP' "$log" && { tail -n 1 "$log"; exit 0; }
+grep '^RESULT' "$log" >"$out/promotion-damos.results"
+awk -v rate="$RATE" -v rate2="$RATE2" -v runs="$RUNS" '
+	# median of key; "NA" (never within the band) sorts as +infinity
+	function med(key,   n, i, j, t, a) {
+		n = cnt[key]
+		if (!n) return ""
+		for (i = 1; i <= n; i++) a[i] = val[key, i] == "NA" ? 1e9 : val[key, i]
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	function add(key, v) { val[key, ++cnt[key]] = v }
+	function secs(v) { return v == "" ? "n/a" : v >= 1e8 ? "never" : sprintf("%.2f s", v) }
+	{
+		delete v
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		m = v["mech"]; seen[m] = 1
+		for (k in v) if (k != "mech" && k != "run") add(m SUBSEP k, v[k])
+		# per-run CPU per promoted GiB
+		gib = v["promoted"] * 4096 / 2^30
+		add(m SUBSEP "kcpu_gib", (gib > 0 ? v["kthread_cpu"] / gib : 1e9))
+		add(m SUBSEP "wcpu_gib", (gib > 0 ? v["work_stime"] / gib : 1e9))
+	}
+	END {
+		printf "%-7s %4s %7s %8s %12s %13s %18s %8s %8s %12s %s\n", "mech", "runs", "MiB/s", "error",
+			"hotmem MiB/s", "kthread s/GiB", "workload sys s/GiB", "react", "settle", "after MiB/s", "extra"
+		for (k = 0; k < 2; k++) {
+			m = k ? "damos" : "cgtier"
+			if (!(m in seen)) continue
+			r = med(m SUBSEP "rate"); err[m] = (r - rate) / rate * 100
+			kg[m] = med(m SUBSEP "kcpu_gib"); re[m] = med(m SUBSEP "react")
+			x = m == "cgtier" ? sprintf("throttled=%d", med(m SUBSEP "throttled")) : sprintf("tried=%.1fMiB/s", med(m SUBSEP "tried_rate"))
+			printf "%-7s %4d %7.2f %+7.1f%% %12.2f %13.2f %18.2f %8s %8s %12.2f %s\n", m, cnt[m SUBSEP "rate"], r, err[m],
+				med(m SUBSEP "hotmem_rate"), kg[m], med(m SUBSEP "wcpu_gib"),
+				secs(re[m]), secs(med(m SUBSEP "settle")), med(m SUBSEP "post_rate"), x
+		}
+		print ""
+		if (("cgtier" in seen) && ("damos" in seen))
+			printf "promotion-damos: rate error cgtier %+.1f%% vs DAMOS %+.1f%%; CPU/GiB cgtier/DAMOS %.2fx; reaction cgtier %s vs DAMOS %s\n",
+				err["cgtier"], err["damos"], (kg["damos"] > 0 ? kg["cgtier"] / kg["damos"] : 0), secs(re["cgtier"]), secs(re["damos"])
+		else
+			for (m in seen)
+				printf "promotion-damos: %s only: rate error %+.1f%%, kthread CPU %.2f s/GiB, reaction %s\n", m, err[m], kg[m], secs(re[m])
+		printf "promotion-damos: target %d MiB/s, then %d MiB/s; rate = the mechanism own count over 10 s; CPU = kmigrated / kdamond threads only\n", rate, rate2
+	}' "$out/promotion-damos.results" | tee "$out/promotion-damos.txt"
