@@ -20,7 +20,8 @@ echo "promotion-damos env RUNS=$RUNS SIZE=$SIZE RATE=$RATE RATE2=$RATE2 FLUSH=$F
 # About 45 s per run and mechanism under TCG; generous, but a hung guest
 # must not hold the machine for long.
 tmo=$((300 + RUNS * 240))
-CGTIER_RESULTS='' VM_TIMEOUT=$tmo VM_APPEND="CGTIER_TEST_TIMEOUT=$((tmo - 100)) ${VM_APPEND:-}" \
+# Multi-threaded TCG: kmigrated or kdamond beside the workload (run-vm.sh).
+CGTIER_RESULTS='' VM_TCG_THREAD=${VM_TCG_THREAD:-multi} VM_TIMEOUT=$tmo VM_APPEND="CGTIER_TEST_TIMEOUT=$((tmo - 100)) ${VM_APPEND:-}" \
 	"$top/tests/vm/run-vm.sh" -n bench-promotion-damos "$plan" >"$out/promotion-damos.run" 2>&1 || {
 	cat "$out/promotion-damos.run"
 	# Something else in the boot failed (a KUnit suite, say): the numbers

@@ -59,11 +59,17 @@ truncate -s "${VM_SWAP_MB:-1024}M" "$out/swap.img"
 mkswap -q "$out/swap.img" >/dev/null
 
 accel=${VM_ACCEL:-tcg}
+# Multi-threaded TCG in Debian 12's QEMU 7.2 occasionally runs a stale
+# translation of kernel text another vCPU has just live-patched (seen as
+# "Oops: int3" at a static branch while a test flipped the key, and as a
+# crash early in boot). One host thread for all vCPUs has no such window;
+# VM_TCG_THREAD=multi trades that for speed.
+[ "$accel" = tcg ] && accel="tcg,thread=${VM_TCG_THREAD:-single}"
 smp=${VM_SMP:-2}
 m0=${VM_NODE0_MB:-2048}
 m1=${VM_NODE1_MB:-1024}
 cpu=max
-[ "$accel" = kvm ] && cpu=host
+[ "${accel%%,*}" = kvm ] && cpu=host
 
 qemu=(qemu-system-x86_64 -machine q35,hmat=on -accel "$accel" -cpu "$cpu"
 	-smp "$smp" -m $((m0 + m1))M

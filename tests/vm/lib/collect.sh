@@ -65,7 +65,16 @@ if [ "$done_marker" = 0 ]; then
 	else
 		why="qemu exit $qrc"
 	fi
-	echo "FAIL vm-boot: guest never printed its completion marker ($why); console tail:"
+	echo "FAIL vm-boot: guest never printed its completion marker ($why)"
+	# The first report's head names the bug; the tail shows where the
+	# guest stopped. Both, since a CI log may be all there is.
+	first=$(grep -n -m1 -E 'BUG:|WARNING:|Oops|Kernel panic|general protection|watchdog:|INFO: |UBSAN:|KASAN:|kernel BUG' \
+		"$con" 2>/dev/null | cut -d: -f1)
+	if [ -n "$first" ]; then
+		echo "  first kernel report (console line $first):"
+		sed -n "$((first > 3 ? first - 3 : 1)),$((first + 30))p" "$con" | sed 's/^/  | /'
+	fi
+	echo "  console tail:"
 	tail -n 40 "$con" 2>/dev/null | sed 's/^/  | /'
 	tail -n 5 "$out/qemu.log" 2>/dev/null | sed 's/^/  qemu| /'
 	echo "FAIL vm/boot" >>"$summary"
