@@ -4,11 +4,16 @@
 #  (a) a cgroup limited to 16 MiB/s with 512 MiB hot on node 1 promotes
 #      16 MiB/s +-10% over a 10 s window while an unlimited sibling
 #      promotes freely;
-#  (b) a parent limited to 32 MiB/s: its two unlimited children together
-#      stay within 32 MiB/s +10%;
-#  (c) weights 100 vs 300 with the global promote rate limit (which
-#      kmigrated applies in async mode) making them compete: promoted
+#  (b) a parent limited to PARENT_MIB MiB/s: its two unlimited children
+#      together promote that +-10%, held back by the parent's limit. The
+#      issue's example is 32; the default is 16 because the test bed
+#      (single-threaded TCG, one host core) promotes only about 20-27 MiB/s
+#      with two workloads running, where a 32 MiB/s limit would never bind
+#      and the test would show nothing. PARENT_MIB=32 on a faster bed;
+#  (c) weights 100 vs 300 competing for a parent's 12 MiB/s: promoted
 #      ratio 3 +-20%;
+#  (c2) the same weights competing for the global promote rate limit
+#      (which kmigrated applies in async mode): ratio 3 +-20% as well;
 #  (d) the stat identity holds for every cgroup once its queues are empty:
 #      candidates = queued + promoted + dropped_* + failed_*, and throttled
 #      is counted where a limit held candidates back.
@@ -17,6 +22,7 @@
 KM=/sys/kernel/mm/kmigrated
 HOTMEM=${HOTMEM:-$BIN/hotmem}
 WINDOW=${WINDOW:-10}
+PARENT_MIB=${PARENT_MIB:-16}
 RL=/proc/sys/kernel/numa_balancing_promote_rate_limit_MBps
 [ -d "$KM" ] || skip "kernel without kmigrated"
 [ -x "$HOTMEM" ] || fail "no hotmem at $HOTMEM (make vm-tools)"
@@ -32,7 +38,7 @@ cleanup() {
 	wait 2>/dev/null
 	echo "$old_rl" >$RL
 	numab_off
-	for c in pl_a/lim pl_a/free pl_a pl_b/x pl_b/y pl_b pl_c/w1 pl_c/w3 pl_c; do
+	for c in pl_a/lim pl_a/free pl_a pl_b/x pl_b/y pl_b pl_c/w1 pl_c/w3 pl_c pl_g/w1 pl_g/w3 pl_g; do
 		for i in 1 2 3 4 5 6 7 8 9 10; do
 			[ -d $CG/$c ] || break
 			rmdir $CG/$c 2>/dev/null && break
@@ -65,6 +71,17 @@ stop_all() {
 	for j in $jobs_; do kill -9 $j 2>/dev/null; done
 	wait 2>/dev/null
 	jobs_=""
+}
+# paced CGROUP PAGES: wait (up to a minute) until CGROUP's limit holds its
+# promotion back and it has promoted PAGES, so that the bucket's initial
+# burst of one period's budget is spent before a window opens.
+paced() {
+	for i in $(seq 1 120); do
+		[ "$(stat_get $CG/$1/memory.promotion.stat throttled)" -gt 0 ] &&
+			[ "$(promoted $1)" -gt "$2" ] && break
+		sleep 0.5
+	done
+	sleep 1
 }
 # rate A B SECONDS: MiB/s from page counts
 rate() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { printf "%.2f", (b - a) * 4096 / 1048576 / t }'; }
@@ -101,7 +118,7 @@ start pl_a/lim 512
 start pl_a/free 128
 ready pl_a/lim pl_a/free
 numab_tiering_fast
-sleep 3
+paced pl_a/lim $((2 * 16 * 256))
 t0=$(now) l0=$(promoted pl_a/lim) f0=$(promoted pl_a/free)
 sleep $WINDOW
 t1=$(now) l1=$(promoted pl_a/lim) f1=$(promoted pl_a/free)
@@ -134,56 +151,84 @@ identity pl_a
 [ "$(stat_get $CG/pl_a/free/memory.promotion.stat throttled)" -eq 0 ] || fail "(d) unlimited cgroup counted throttled pages"
 echo "ok (a) 16 MiB/s limit: $rl MiB/s; unlimited sibling $rf MiB/s"
 
-# --- (b) parent at 32 MiB/s, two unlimited children ---
+# --- (b) parent at PARENT_MIB MiB/s, two unlimited children ---
 mkdir $CG/pl_b && echo +memory >$CG/pl_b/cgroup.subtree_control || fail "mkdir pl_b"
 mkdir $CG/pl_b/x $CG/pl_b/y || fail "mkdir"
-echo "32M" >$CG/pl_b/memory.promotion.max || fail "set parent limit"
-[ "$(cat $CG/pl_b/memory.promotion.max)" = "33554432 1000000" ] || fail "parent limit reads $(cat $CG/pl_b/memory.promotion.max)"
+echo "${PARENT_MIB}M" >$CG/pl_b/memory.promotion.max || fail "set parent limit"
+[ "$(cat $CG/pl_b/memory.promotion.max)" = "$((PARENT_MIB << 20)) 1000000" ] || fail "parent limit reads $(cat $CG/pl_b/memory.promotion.max)"
 start pl_b/x 256
 start pl_b/y 256
 ready pl_b/x pl_b/y
 numab_tiering_fast
-sleep 3
-t0=$(now) x0=$(promoted pl_b/x) y0=$(promoted pl_b/y)
+paced pl_b $((2 * PARENT_MIB * 256))
+t0=$(now) x0=$(promoted pl_b/x) y0=$(promoted pl_b/y) th0=$(stat_get $CG/pl_b/memory.promotion.stat throttled)
 sleep $WINDOW
-t1=$(now) x1=$(promoted pl_b/x) y1=$(promoted pl_b/y)
+t1=$(now) x1=$(promoted pl_b/x) y1=$(promoted pl_b/y) th1=$(stat_get $CG/pl_b/memory.promotion.stat throttled)
 dt=$(awk -v a=$t0 -v b=$t1 'BEGIN { print b - a }')
 rs=$(rate $((x0 + y0)) $((x1 + y1)) $dt)
-note "(b) children together: $rs MiB/s (parent limit 32), x $(rate $x0 $x1 $dt) y $(rate $y0 $y1 $dt)"
-awk -v r="$rs" 'BEGIN { exit !(r <= 32 * 1.10) }' || fail "(b) children promoted $rs MiB/s under a 32 MiB/s parent"
-awk -v r="$rs" 'BEGIN { exit !(r >= 32 * 0.5) }' || fail "(b) children promoted only $rs MiB/s: limit not the bottleneck?"
+note "(b) children together: $rs MiB/s (parent limit $PARENT_MIB), x $(rate $x0 $x1 $dt) y $(rate $y0 $y1 $dt)"
+# The limit must be what held them back in the window, or this shows nothing.
+[ "$th1" -gt "$th0" ] || fail "(b) the parent limit never held the children back ($rs MiB/s)"
+within "$rs" "$PARENT_MIB" 10 || fail "(b) children promoted $rs MiB/s under a $PARENT_MIB MiB/s parent"
 stop_all
 numab_off
 wait_drained pl_b
 identity pl_b/x
 identity pl_b/y
 identity pl_b
-echo "ok (b) parent 32 MiB/s: children together $rs MiB/s"
+echo "ok (b) parent $PARENT_MIB MiB/s: children together $rs MiB/s"
 
-# --- (c) weights 100 vs 300 under the global rate limit ---
-mkdir $CG/pl_c && echo +memory >$CG/pl_c/cgroup.subtree_control || fail "mkdir pl_c"
-mkdir $CG/pl_c/w1 $CG/pl_c/w3 || fail "mkdir"
-echo 300 >$CG/pl_c/w3/memory.promotion.weight || fail "set weight"
-[ "$(cat $CG/pl_c/w1/memory.promotion.weight)" = 100 ] || fail "default weight is $(cat $CG/pl_c/w1/memory.promotion.weight)"
-echo 24 >$RL || fail "cannot set the global promote rate limit"
-start pl_c/w1 256
-start pl_c/w3 256
-ready pl_c/w1 pl_c/w3
-numab_tiering_fast
-sleep 3
-a0=$(promoted pl_c/w1) b0=$(promoted pl_c/w3)
-sleep $WINDOW
-a1=$(promoted pl_c/w1) b1=$(promoted pl_c/w3)
-da=$((a1 - a0)) db=$((b1 - b0))
-note "(c) weight 100: $da pages, weight 300: $db pages in ${WINDOW}s (global limit 24 MiB/s)"
-[ "$da" -gt 0 ] || fail "(c) weight-100 cgroup promoted nothing"
-awk -v a=$da -v b=$db 'BEGIN { r = b / a; exit !(r >= 2.4 && r <= 3.6) }' ||
-	fail "(c) promoted ratio $(awk -v a=$da -v b=$db 'BEGIN { printf "%.2f", b / a }'), not 3 +-20%"
-stop_all
-numab_off
-echo "$old_rl" >$RL
+# --- (c) weights 100 vs 300 competing for a parent's 12 MiB/s ---
+# weights CGROUP TAG SETUP: w1 (weight 100) and w3 (weight 300) under
+# CGROUP, hot on node 1, after running SETUP to make them compete; sets
+# da/db (pages promoted in the window) and ratio.
+weights() {
+	mkdir $CG/$1 && echo +memory >$CG/$1/cgroup.subtree_control || fail "mkdir $1"
+	eval "$3" || fail "($2) setup: $3"
+	mkdir $CG/$1/w1 $CG/$1/w3 || fail "mkdir"
+	echo 300 >$CG/$1/w3/memory.promotion.weight || fail "set weight"
+	[ "$(cat $CG/$1/w1/memory.promotion.weight)" = 100 ] || fail "default weight is $(cat $CG/$1/w1/memory.promotion.weight)"
+	start $1/w1 256
+	start $1/w3 256
+	ready $1/w1 $1/w3
+	numab_tiering_fast
+	sleep 3
+	a0=$(promoted $1/w1) b0=$(promoted $1/w3)
+	sleep $WINDOW
+	a1=$(promoted $1/w1) b1=$(promoted $1/w3)
+	da=$((a1 - a0)) db=$((b1 - b0))
+	[ "$da" -gt 0 ] || fail "($2) weight-100 cgroup promoted nothing"
+	ratio=$(awk -v a=$da -v b=$db 'BEGIN { printf "%.2f", b / a }')
+	stop_all
+	numab_off
+}
+weights pl_c c 'echo 12M >$CG/pl_c/memory.promotion.max'
+note "(c) weight 100: $da pages, weight 300: $db pages in ${WINDOW}s under a 12 MiB/s parent: 1:$ratio"
+awk -v r=$ratio 'BEGIN { exit !(r >= 2.4 && r <= 3.6) }' || {
+	identity pl_c/w1
+	identity pl_c/w3
+	fail "(c) promoted ratio $ratio, not 3 +-20%"
+}
 wait_drained pl_c
 identity pl_c/w1
 identity pl_c/w3
-[ "$(stat_get $CG/pl_c/w1/memory.promotion.stat throttled)" -gt 0 ] || fail "(d) global limit: throttled is 0"
-echo "ok (c) weights 100:300 promoted 1:$(awk -v a=$da -v b=$db 'BEGIN { printf "%.2f", b / a }')"
+[ "$(stat_get $CG/pl_c/w1/memory.promotion.stat throttled)" -gt 0 ] || fail "(d) parent limit: throttled is 0"
+echo "ok (c) weights 100:300 under a parent limit promoted 1:$ratio"
+
+# --- (c2) the same weights competing for the global promote rate limit ---
+# kmigrated applies numa_balancing_promote_rate_limit_MBps in async mode
+# (the hint fault no longer does), so the weights share it too; with the
+# limit left in the hint fault, first come would be first served.
+weights pl_g c2 'echo 12 >$RL'
+note "(c2) weight 100: $da pages, weight 300: $db pages in ${WINDOW}s under a 12 MB/s global limit: 1:$ratio"
+awk -v r=$ratio 'BEGIN { exit !(r >= 2.4 && r <= 3.6) }' || {
+	identity pl_g/w1
+	identity pl_g/w3
+	fail "(c2) promoted ratio $ratio, not 3 +-20%"
+}
+echo "$old_rl" >$RL
+wait_drained pl_g
+identity pl_g/w1
+identity pl_g/w3
+[ "$(stat_get $CG/pl_g/w1/memory.promotion.stat throttled)" -gt 0 ] || fail "(d) global limit: throttled is 0"
+echo "ok (c2) weights 100:300 under the global limit promoted 1:$ratio"
