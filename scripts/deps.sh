@@ -10,7 +10,8 @@ userspace="build-essential pkg-config libsystemd-dev libyaml-dev libcgroup-dev
 	libnuma-dev check dbus clang libclang-rt-14-dev llvm"
 kernel="linux-source-6.12 bc bison flex libelf-dev libssl-dev ccache rsync
 	xz-utils cpio kmod patch qemu-system-x86 numactl libcap-dev libmnl-dev
-	gnuplot-nox e2fsprogs util-linux procps"
+	gnuplot-nox e2fsprogs util-linux procps systemd"
+# systemd: busctl, which the end-to-end test calls in the guest
 
 case "${1:-all}" in
 userspace) want=$userspace ;;

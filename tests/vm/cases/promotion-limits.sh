@@ -34,16 +34,11 @@ rmdir $CG/pl_probe
 old_rl=$(cat $RL)
 jobs_=""
 cleanup() {
-	for j in $jobs_; do kill -9 $j 2>/dev/null; done
-	wait 2>/dev/null
+	kill_jobs
 	echo "$old_rl" >$RL
 	numab_off
 	for c in pl_a/lim pl_a/free pl_a pl_b/x pl_b/y pl_b pl_c/w1 pl_c/w3 pl_c pl_g/w1 pl_g/w3 pl_g; do
-		for i in 1 2 3 4 5 6 7 8 9 10; do
-			[ -d $CG/$c ] || break
-			rmdir $CG/$c 2>/dev/null && break
-			sleep 0.2
-		done
+		cg_remove $CG/$c
 	done
 }
 trap cleanup EXIT
@@ -67,11 +62,7 @@ ready() {
 		grep -q '^moved' $o || { cat $o; fail "$c: workload did not start"; }
 	done
 }
-stop_all() {
-	for j in $jobs_; do kill -9 $j 2>/dev/null; done
-	wait 2>/dev/null
-	jobs_=""
-}
+stop_all() { kill_jobs; }
 # paced CGROUP PAGES: wait (up to a minute) until CGROUP's limit holds its
 # promotion back and it has promoted PAGES, so that the bucket's initial
 # burst of one period's budget is spent before a window opens.

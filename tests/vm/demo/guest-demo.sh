@@ -1,10 +1,26 @@
 #!/bin/sh
 # The guest half of `make demo`: narrates each step on the console, which
-# scripts/demo.sh shows live on the host.
+# scripts/demo.sh shows live on the host. Writes promotion.csv (one line
+# per cgroup and second: t, cgroup, MiB/s promoted, limit in MiB/s) and
+# summary.txt into the run directory for the host to plot.
 . "$CGTIER_TOP/tests/vm/lib/common.sh"
+. "$CGTIER_TOP/tests/vm/lib/stack.sh"
 exec >/dev/console 2>&1
 say() { printf '\ndemo| %s\n' "$*"; }
 show() { sed 's/^/demo|   /'; }
+OUT=/tmp/cgtier
+SVC="nginx app batch-reindex"
+PHASE1=${DEMO_PHASE1:-12}
+PHASE2=${DEMO_PHASE2:-18}
+jobs_=""
+cleanup() {
+	kill_jobs
+	numab_off
+	stack_down
+	for s in $SVC; do cg_remove "$CG/system.slice/$s.service"; done
+	cg_remove "$CG/system.slice"
+}
+trap cleanup EXIT
 
 say "== Step 1: two memory tiers =="
 say "This virtual machine has fast memory (node 0, with the CPUs) and slow,"
@@ -12,64 +28,149 @@ say "CPU-less memory (node 1), like DRAM plus a CXL memory expander."
 for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
 	echo "$(basename "$t"): NUMA node(s) $(cat "$t/nodelist")"
 done | show
-say "The kernel ranks node 1 in a lower (slower) tier than node 0."
+say "The kernel ranks node 1 in a lower (slower) tier than node 0. Pages that"
+say "are used a lot (hot) but sit on node 1 should be moved up: 'promoted'."
 
-say "== Step 2: containers whose memory starts on the slow tier =="
-say "Two cgroups stand for containers: web.service and batch.service."
-mkdir -p "$CG/demo.slice"
-echo +memory >"$CG/demo.slice/cgroup.subtree_control"
-for c in web batch; do mkdir -p "$CG/demo.slice/$c.service"; done
-say "Each runs a program that allocates 96 MiB, has it moved to node 1 and"
-say "then keeps reading and writing it: hot data sitting in slow memory."
+say "== Step 2: the cgtier kernel: per-container promotion control =="
+say "Every container (cgroup) has three new files:"
+say "  memory.promotion.max     how many bytes per second it may promote"
+say "  memory.promotion.weight  its share when containers compete"
+say "  memory.promotion.stat    what happened to its hot pages"
+say "A kernel thread per slow node, kmigrated, promotes the hot pages in"
+say "batches, one container at a time, and enforces those limits."
 
-say "== Step 3: the kernel promotes hot pages to the fast tier =="
-numab_tiering_fast
-say "NUMA balancing in tiering mode (kernel.numa_balancing=2) is on: the kernel"
-say "samples accesses and moves (promotes) hot pages from node 1 to node 0."
-if [ -r /sys/kernel/mm/kmigrated/enabled ] && [ "$(cat /sys/kernel/mm/kmigrated/enabled)" = 1 ]; then
-	say "With cgtier's kernel the page fault only queues the page, per cgroup;"
-	say "a kernel thread per slow node (kmigrated) promotes the queue in batches,"
-	say "each batch from one cgroup, so every cgroup is charged for its own pages."
-fi
-for c in web batch; do
-	"$BIN/hotmem" -s 96 -t 12 -c "$CG/demo.slice/$c.service" -p /tmp/demo-go \
-		-i 1000 >"/tmp/demo-$c.log" 2>&1 &
+say "== Step 3: the policy daemon and the shipped policies =="
+stack_up
+cp "$CGTIER_TOP"/policies/*.yaml $POLICIES/
+say "The shipped example policies are installed in $POLICIES:"
+ls $POLICIES | show
+say "cgtier-policyd reads them, watches cgroupfs, writes each container's"
+say "limits, and answers questions on the system D-Bus (org.cgtier.Policy1)."
+stack_policyd /tmp/demo-policyd.log
+ctl status | show
+
+say "== Step 4: three services whose memory starts on the slow tier =="
+echo +memory >"$CG/cgroup.subtree_control"
+mkdir -p "$CG/system.slice"
+echo +memory >"$CG/system.slice/cgroup.subtree_control"
+for s in $SVC; do mkdir -p "$CG/system.slice/$s.service"; done
+sleep 1
+say "nginx.service (a latency-critical web server), app.service and"
+say "batch-reindex.service (a nightly batch job) each get a program that"
+say "allocates memory, has it moved to node 1 and keeps using it. The daemon"
+say "configured the new cgroups at once, from the policies:"
+ctl list | grep 'system.slice' | show
+"$BIN/hotmem" -s 64 -t 120 -c "$CG/system.slice/nginx.service" -p /tmp/demo-go \
+	-i 1000 >/tmp/demo-nginx.log 2>&1 &
+jobs_="$jobs_ $!"
+for s in app batch-reindex; do
+	"$BIN/hotmem" -s 256 -t 120 -c "$CG/system.slice/$s.service" -p /tmp/demo-go \
+		-i 1000 >"/tmp/demo-$s.log" 2>&1 &
+	jobs_="$jobs_ $!"
 done
-# Start the clock once both have their memory on the slow tier.
-until grep -q '^moved' /tmp/demo-web.log && grep -q '^moved' /tmp/demo-batch.log; do
-	sleep 0.2
-done
-touch /tmp/demo-go
-say "time  cgroup              promoted(MiB)  MiB/s   on-fast-tier(MiB)  on-slow-tier(MiB)"
-# node_mib FILE NODE: MiB of anonymous memory on NODE per memory.numa_stat
-node_mib() {
-	awk -v k="N$2=" '$1 == "anon" { for (i = 2; i <= NF; i++) if (index($i, k) == 1) print int(substr($i, length(k) + 1) / 1048576) }' "$1"
-}
-prev_web=0 prev_batch=0
-i=0
-while [ $i -lt 12 ]; do
-	sleep 1
-	i=$((i + 1))
-	: >/tmp/demo-rows
-	for c in web batch; do
-		d=$CG/demo.slice/$c.service
-		p=$(stat_get "$d/memory.stat" pgpromote_success) || p=0
-		eval prev=\$prev_$c
-		printf '%3ss  %-18s  %12s  %5s   %17s  %17s\n' "$i" "$c.service" \
-			$((p / 256)) $(((p - prev) / 256)) "$(node_mib "$d/memory.numa_stat" 0)" \
-			"$(node_mib "$d/memory.numa_stat" 1)" >>/tmp/demo-rows
-		eval prev_$c=$p
+for s in $SVC; do
+	until grep -q '^moved' "/tmp/demo-$s.log"; do
+		grep -q 'hotmem:' "/tmp/demo-$s.log" && { cat "/tmp/demo-$s.log" | show; fail "$s did not start"; }
+		sleep 0.2
 	done
-	show </tmp/demo-rows
 done
-wait
-numab_off
-say "Both containers were promoted as fast as the kernel could, alike: there is"
-say "no per-cgroup limit on promotion yet. cgtier's next step adds"
-say "memory.promotion.max/.weight so each container gets its own budget."
-for c in web batch; do
-	echo "$c.service: $(grep final "/tmp/demo-$c.log")"
-done | show
-for c in web batch; do rmdir "$CG/demo.slice/$c.service"; done
-rmdir "$CG/demo.slice"
+say "All of their memory is on the slow tier now."
+
+# limit DIR: the cgroup's memory.promotion.max as MiB/s, or "unlimited"
+limit() {
+	awk '{ if ($1 == "max") print "unlimited"; else printf "%.1f\n", $1 / $2 * 1000000 / 1048576 }' \
+		"$1/memory.promotion.max"
+}
+# Sample promoted pages about once a second into promotion.csv for the
+# plot: one awk per sample (a busy TCG guest makes every process costly),
+# rates over the time actually elapsed between samples.
+sampler() {
+	echo "t,cgroup,mib_per_s,limit_mib_per_s" >$OUT/promotion.csv
+	start=$(date +%s.%N)
+	: >/tmp/demo-prev
+	while [ -e /tmp/demo-sampling ]; do
+		files=
+		for s in $SVC; do
+			files="$files $CG/system.slice/$s.service/memory.promotion.stat"
+			files="$files $CG/system.slice/$s.service/memory.promotion.max"
+		done
+		awk -v now="$(date +%s.%N)" -v start="$start" -v csv=$OUT/promotion.csv '
+			FILENAME == "/tmp/demo-prev" { pt[$1] = $2; pp[$1] = $3; next }
+			{ n = split(FILENAME, a, "/"); svc = a[n - 1] }
+			a[n] == "memory.promotion.stat" && $1 == "promoted" { cur[svc] = $2 }
+			a[n] == "memory.promotion.max" {
+				if ($1 == "max") lim[svc] = "unlimited"
+				else lim[svc] = sprintf("%.1f", $1 / $2 * 1000000 / 1048576)
+			}
+			END {
+				for (s in cur) {
+					if ((s in pt) && now > pt[s])
+						printf "%.1f,%s,%.2f,%s\n", now - start, s,
+							(cur[s] - pp[s]) / 256 / (now - pt[s]), lim[s] >> csv
+					print s, now, cur[s] > "/tmp/demo-prev"
+				}
+			}' /tmp/demo-prev $files
+		sleep 1
+	done
+}
+
+say "== Step 5: promotion under the shipped policies (${PHASE1} s) =="
+say "NUMA balancing in tiering mode finds the hot pages; kmigrated promotes"
+say "them, one service's batch at a time. The policies allow nginx and app"
+say "1 GiB/s or more and batch-reindex 32 MiB/s, more than this small VM can"
+say "promote, so each goes as fast as its hot pages are found. (Weights,"
+say "1000 for nginx, 100 for app, 10 for the batch job, decide the shares"
+say "only when kmigrated or a shared limit is the bottleneck.)"
+say "Live view, 'cgtierctl top': LIMIT from the policy, RATE promoted now."
+numab_tiering_fast
+touch /tmp/demo-sampling
+sampler &
+spid=$!
+touch /tmp/demo-go
+ctl -i 1 -n "$PHASE1" top | show
+
+say "== Step 6: an operator caps app.service by dropping in a YAML file =="
+cat >$POLICIES/90-cap-app.yaml <<'EOF'
+version: 1
+rules:
+  - name: cap-app
+    description: app.service may promote 4 MiB/s while the batch job runs.
+    priority: 500
+    match:
+      cgroup: "system.slice/app.service"
+    promotion:
+      max: 4MiB/s
+      weight: 100
+EOF
+sed 's/^/90-cap-app.yaml: /' $POLICIES/90-cap-app.yaml | show
+say "The daemon sees the new file, validates it and writes the kernel knob:"
+for i in $(seq 1 100); do
+	grep -q '^4194304 ' "$CG/system.slice/app.service/memory.promotion.max" && break
+	sleep 0.01
+done
+echo "app.service/memory.promotion.max: $(cat "$CG/system.slice/app.service/memory.promotion.max")" | show
+say "The kernel enforces it at once; the bandwidth app.service no longer uses"
+say "goes to batch-reindex. Live view for ${PHASE2} s:"
+ctl -i 1 -n "$PHASE2" top | show
+rm -f /tmp/demo-sampling
+wait $spid
+
+say "== Step 7: summary =="
+say "Per service, from memory.promotion.stat (pages of 4 KiB, shown in MiB)"
+say "and the workload's own view of where its memory is now:"
+{
+	printf '%-24s %-12s %10s %10s %10s %12s\n' SERVICE "LIMIT MiB/s" PROMOTED THROTTLED BATCHES ON-FAST-TIER
+	for s in $SVC; do
+		d=$CG/system.slice/$s.service
+		st=$d/memory.promotion.stat
+		fast=$(grep '^t=' "/tmp/demo-$s.log" | tail -n 1 | tr ' ' '\n' | sed -n 's/^node0=//p')
+		total=$(sed -n 's/^moved .*(of \([0-9]*\) pages)/\1/p' "/tmp/demo-$s.log")
+		printf '%-24s %-12s %9sM %9sM %10s %7s of %sM\n' "$s.service" \
+			"$(limit "$d")" \
+			$(($(stat_get $st promoted) / 256)) $(($(stat_get $st throttled) / 256)) \
+			"$(stat_get $st batches)" "$((${fast:-0} / 256))M" "$((${total:-0} / 256))"
+	done
+} | tee $OUT/summary.txt | show
+say "Same numbers over D-Bus, for monitoring: cgtierctl stats --prometheus"
+ctl stats --prometheus 2>/dev/null | grep 'cgtier_promotion_promoted_pages_total' | show
 say "== done =="

@@ -30,6 +30,25 @@ cg_cleanup() {
 	done
 }
 
+# kill_jobs: kill -9 the background workloads listed in $jobs_ and reap
+# them (only them: a test may have a daemon in the background too).
+kill_jobs() {
+	for j in ${jobs_:-}; do kill -9 "$j" 2>/dev/null; done
+	[ -n "${jobs_:-}" ] && wait $jobs_ 2>/dev/null
+	jobs_=""
+}
+
+# cg_remove DIR...: rmdir each cgroup, giving killed processes 2 s to leave
+cg_remove() {
+	for d in "$@"; do
+		for i in 1 2 3 4 5 6 7 8 9 10; do
+			[ -d "$d" ] || break
+			rmdir "$d" 2>/dev/null && break
+			sleep 0.2
+		done
+	done
+}
+
 # stat_get FILE KEY: value of KEY in a flat-keyed file (memory.stat, vmstat).
 # Use as: x=$(stat_get FILE KEY) || exit 1
 stat_get() {
