@@ -10,7 +10,7 @@
 #     interval after a kdamond starts (mm/damon/core.c: the effective quota
 #     stays 0 until damos_adjust_quota() opens the second charge window),
 #     and a cold start promoted all 512 MiB in one go;
-#   - rate window: from t=2 s, 10 s long (counter deltas, kthread CPU);
+#   - rate window: from t=4 s, 10 s long (counter deltas, kthread CPU);
 #   - reaction: 2 s more at RATE, then the limit is changed to RATE2 MiB/s
 #     and sampled for 8 s every 250 ms; reaction = time from the write until
 #     the 1 s-window rate is within +-10 % of RATE2 (first entry), and until
@@ -45,7 +45,9 @@ RATE=${RATE:-16}
 RATE2=${RATE2:-4}
 MECHS=${MECHS:-cgtier damos}
 FLUSH=${FLUSH:-5}
-WARM=2 WINDOW=10 PRE=2 POST=8 IDLE=${IDLE:-2}
+# WARM 4 s: a token bucket starts with one period's budget (16 MiB), spent
+# in 1-2 s here; the rate window measures the limit after it.
+WARM=4 WINDOW=10 PRE=2 POST=8 IDLE=${IDLE:-2}
 CGN=bench-promo
 CGD=$CG/$CGN
 KM=/sys/kernel/mm/kmigrated
