@@ -50,6 +50,9 @@ stack_policyd /tmp/demo-policyd.log
 ctl status | show
 
 say "== Step 4: three services whose memory starts on the slow tier =="
+# Off until step 5: the boot default (plain NUMA balancing) would move the
+# pages back to node 0 without counting them as promoted.
+numab_off
 echo +memory >"$CG/cgroup.subtree_control"
 mkdir -p "$CG/system.slice"
 echo +memory >"$CG/system.slice/cgroup.subtree_control"
