@@ -33,19 +33,6 @@ int cg_join(char *out, const char *dir, const char *name)
 	return 0;
 }
 
-int cg_file_exists(const char *dir, const char *file)
-{
-	char path[CG_PATH_MAX];
-	struct stat st;
-	int r = cg_join(path, dir, file);
-
-	if (r < 0)
-		return r;
-	if (stat(path, &st) < 0)
-		return -errno;
-	return 0;
-}
-
 int cg_file_mode(const char *dir, const char *file, mode_t *mode)
 {
 	char path[CG_PATH_MAX];
@@ -162,4 +149,11 @@ int cg_destroy(const char *path)
 		nanosleep(&ts, NULL);
 	}
 	return -EBUSY;
+}
+
+int cg_file_exists(const char *dir, const char *file)
+{
+	mode_t mode;
+
+	return cg_file_mode(dir, file, &mode);
 }
