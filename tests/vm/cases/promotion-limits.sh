@@ -7,9 +7,10 @@
 #  (b) a parent limited to PARENT_MIB MiB/s: its two unlimited children
 #      together promote that +-10%, held back by the parent's limit. The
 #      issue's example is 32; the default is 16 because the test bed
-#      (single-threaded TCG, one host core) promotes only about 20-27 MiB/s
-#      with two workloads running, where a 32 MiB/s limit would never bind
-#      and the test would show nothing. PARENT_MIB=32 on a faster bed;
+#      (single-threaded TCG, one host core) promotes only about 13-27 MiB/s
+#      with two workloads running (13.1 with PARENT_MIB=32 on 2026-11-22),
+#      where a 32 MiB/s limit never binds and the test would show nothing.
+#      PARENT_MIB=32 on a faster bed;
 #  (c) weights 100 vs 300 competing for a parent's 12 MiB/s: promoted
 #      ratio 3 +-20%;
 #  (c2) the same weights competing for the global promote rate limit
