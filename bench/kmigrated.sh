@@ -4,7 +4,8 @@
 # and the ratios async/sync, with the kmigrated threads at nice 0 and
 # reniced to NICE (default -10). Partitioning cost: the same 4 or 16
 # workloads in as many cgroups (per-memcg batches) against all in one
-# cgroup (batches mixing every workload's pages), kmigrated reniced.
+# cgroup (batches mixing every workload's pages), kmigrated reniced. The
+# guest's cpu controller is off for the run (tests/vm/bench/promote.sh).
 #   bench/kmigrated.sh            (RUNS=3 TOTAL=512 by default)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
