@@ -33,7 +33,8 @@ mount -t devpts devpts /dev/pts
 echo "cgtier-init: file systems mounted" >/dev/kmsg
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 cgtier-results /tmp/cgtier
 # modprobe looks in /lib/modules/$(uname -r): show it the test kernel's.
-[ -r /tmp/cgtier/modules ] && mount --bind "$(cat /tmp/cgtier/modules)" /lib/modules
+[ -r /tmp/cgtier/modules ] && [ -d /lib/modules ] &&
+	mount --bind "$(cat /tmp/cgtier/modules)" /lib/modules
 echo "cgtier-init: results share mounted" >/dev/kmsg
 echo "+memory +cpu" >/sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /tmp/scratch

@@ -48,7 +48,8 @@ out=${out:-$top/build/vm/$name}
 rm -rf "$out"
 mkdir -p "$out/logs"
 grep -v '^[[:space:]]*\(#\|$\)' "$plan" >"$out/plan" || true
-modroot=$(dirname "$(readlink -f "$kernel")")/../../../modroot
+# Modules sit next to the bzImage link: build/kernel/{bzImage,modroot}.
+modroot=$(dirname "$kernel")/modroot
 [ -d "$modroot/lib/modules" ] && echo "$(cd "$modroot" && pwd)/lib/modules" >"$out/modules"
 
 # A scratch ext4 disk (/dev/vda, mounted at $CGTIER_SCRATCH in the guest)

@@ -78,3 +78,14 @@ within() {
 	awk -v a="$1" -v b="$2" -v p="$3" \
 		'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * p / 100.0) }'
 }
+
+# modprobe_test MODULE [PARAM=VALUE...]: load a module of the test kernel.
+# Its module tree is shared from the host (run-vm.sh writes the path to
+# /tmp/cgtier/modules); the host may have no /lib/modules to bind it on.
+modprobe_test() {
+	if [ -r /tmp/cgtier/modules ]; then
+		modprobe -d "$(cat /tmp/cgtier/modules)/../.." "$@"
+	else
+		modprobe "$@"
+	fi
+}
