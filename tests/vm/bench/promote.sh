@@ -24,6 +24,9 @@
 TOTAL=${TOTAL:-512}
 RUNS=${RUNS:-3}
 NICE=${NICE:--10}
+# Subsets, for benchmarks that reuse this one (bench/copy-offload.sh).
+NCGS=${NCGS:-1 4 16}
+MODES=${MODES:-sync async asyncn mixed}
 K=/sys/kernel/mm/kmigrated
 [ -d "$K" ] || skip "kernel without kmigrated (/sys/kernel/mm/kmigrated)"
 
@@ -119,11 +122,11 @@ one_run() { # MODE NCG RUN
 
 r=1
 while [ $r -le "$RUNS" ]; do
-	for n in 1 4 16; do
-		one_run sync "$n" "$r"
-		one_run async "$n" "$r"
-		one_run asyncn "$n" "$r"
-		[ "$n" -gt 1 ] && one_run mixed "$n" "$r"
+	for n in $NCGS; do
+		for mode in $MODES; do
+			[ "$mode" = mixed ] && [ "$n" -eq 1 ] && continue
+			one_run "$mode" "$n" "$r"
+		done
 	done
 	r=$((r + 1))
 done
