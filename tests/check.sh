@@ -53,6 +53,8 @@ if [ "$what" = all ] || [ "$what" = vm ]; then
 		stage harness tests/vm/selftest.sh
 		stage vm env VM_APPEND=kmemleak=on tests/vm/run-vm.sh -n check tests/vm/plans/check.plan
 		stage nomemcg env VM_APPEND=cgroup_disable=memory tests/vm/run-vm.sh -n nomemcg tests/vm/plans/nomemcg.plan
+		# Longterm pins only migrate memory out of ZONE_MOVABLE or CMA.
+		stage pin env VM_APPEND=movablecore=1G tests/vm/run-vm.sh -n pin tests/vm/plans/pin.plan
 		# mm/migration needs 3+ CPUs: the upstream selftests get a boot of their own.
 		# Multi-threaded TCG, as tests/vm/upstream-baseline.txt was recorded:
 		# under single-threaded TCG a vCPU descheduled for a whole time slice
