@@ -13,18 +13,14 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/bench
 mkdir -p "$out"
-plan=$out/copy-offload.plan
+. "$top/scripts/bench-vm.sh"
 # --report: print the tables again from the last run's results.
 if [ "${1:-}" != --report ]; then
-echo "copy-offload env RUNS=${RUNS:-3} MIB=${MIB:-64} PROMO_MIB=${PROMO_MIB:-256} $top/tests/vm/bench/copy-offload.sh" >"$plan"
-CGTIER_RESULTS= VM_TCG_THREAD=${VM_TCG_THREAD:-multi} VM_TIMEOUT=3000 VM_APPEND="CGTIER_TEST_TIMEOUT=2900 ${VM_APPEND:-}" \
-	"$top/tests/vm/run-vm.sh" -n bench-copy-offload "$plan" >"$out/copy-offload.run" 2>&1 || {
-	cat "$out/copy-offload.run"
-	exit 1
-}
-log=$top/build/vm/bench-copy-offload/logs/copy-offload.log
-grep -q '^SKIP' "$log" && { tail -n 1 "$log"; exit 0; }
-grep -E '^(MOVE|LAT|PROMO) ' "$log" >"$out/copy-offload.results"
+	VM_TCG_THREAD=${VM_TCG_THREAD:-multi} VM_TIMEOUT=3000 \
+	VM_APPEND="CGTIER_TEST_TIMEOUT=2900 ${VM_APPEND:-}" \
+		bench_vm copy-offload copy-offload env RUNS="${RUNS:-3}" MIB="${MIB:-64}" \
+		PROMO_MIB="${PROMO_MIB:-256}" "$top/tests/vm/bench/copy-offload.sh"
+	grep -E '^(MOVE|LAT|PROMO) ' "$bench_log" >"$out/copy-offload.results"
 fi
 awk '
 	{ delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }

@@ -11,18 +11,14 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/bench
 mkdir -p "$out"
-plan=$out/kmigrated.plan
-echo "promote env RUNS=${RUNS:-3} TOTAL=${TOTAL:-512} NICE=${NICE:--10} $top/tests/vm/bench/promote.sh" >"$plan"
+. "$top/scripts/bench-vm.sh"
 # Multi-threaded TCG, as the numbers before it were taken: the kthread
 # runs beside the workload, as on real hardware (tests/vm/run-vm.sh).
-CGTIER_RESULTS= VM_TCG_THREAD=${VM_TCG_THREAD:-multi} VM_TIMEOUT=3000 VM_APPEND="CGTIER_TEST_TIMEOUT=2900 ${VM_APPEND:-}" \
-	"$top/tests/vm/run-vm.sh" -n bench-kmigrated "$plan" >"$out/kmigrated.run" 2>&1 || {
-	cat "$out/kmigrated.run"
-	exit 1
-}
-log=$top/build/vm/bench-kmigrated/logs/promote.log
-grep -q '^SKIP' "$log" && { tail -n 1 "$log"; exit 0; }
-grep '^RESULT' "$log" >"$out/kmigrated.results"
+VM_TCG_THREAD=${VM_TCG_THREAD:-multi} VM_TIMEOUT=3000 \
+VM_APPEND="CGTIER_TEST_TIMEOUT=2900 ${VM_APPEND:-}" \
+	bench_vm kmigrated promote env RUNS="${RUNS:-3}" TOTAL="${TOTAL:-512}" \
+	NICE="${NICE:--10}" "$top/tests/vm/bench/promote.sh"
+grep '^RESULT' "$bench_log" >"$out/kmigrated.results"
 awk '
 	function med(key,   n, i, j, t, a) {
 		n = cnt[key]

@@ -11,17 +11,11 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/bench
 mkdir -p "$out"
-plan=$out/longterm-pin.plan
+. "$top/scripts/bench-vm.sh"
 if [ "${1:-}" != --report ]; then
-echo "longterm-pin env RUNS=${RUNS:-9} $top/tests/vm/bench/longterm-pin.sh" >"$plan"
-CGTIER_RESULTS= VM_APPEND="movablecore=1G ${VM_APPEND:-}" \
-	"$top/tests/vm/run-vm.sh" -n bench-longterm-pin "$plan" >"$out/longterm-pin.run" 2>&1 || {
-	cat "$out/longterm-pin.run"
-	exit 1
-}
-log=$top/build/vm/bench-longterm-pin/logs/longterm-pin.log
-grep -q '^SKIP' "$log" && { tail -n 1 "$log"; exit 0; }
-grep '^PIN ' "$log" >"$out/longterm-pin.results"
+	VM_APPEND="movablecore=1G ${VM_APPEND:-}" bench_vm longterm-pin longterm-pin \
+		env RUNS="${RUNS:-9}" "$top/tests/vm/bench/longterm-pin.sh"
+	grep '^PIN ' "$bench_log" >"$out/longterm-pin.results"
 fi
 awk '
 	{ delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }

@@ -13,25 +13,19 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/bench
 mkdir -p "$out"
+. "$top/scripts/bench-vm.sh"
 RUNS=${RUNS:-3} SIZE=${SIZE:-512} RATE=${RATE:-16} RATE2=${RATE2:-4}
 MECHS=${MECHS:-cgtier damos} FLUSH=${FLUSH:-5}
-plan=$out/promotion-damos.plan
-echo "promotion-damos env RUNS=$RUNS SIZE=$SIZE RATE=$RATE RATE2=$RATE2 FLUSH=$FLUSH MECHS='$MECHS' $top/tests/vm/bench/promotion-damos.sh" >"$plan"
 # About 45 s per run and mechanism under TCG; generous, but a hung guest
 # must not hold the machine for long.
 tmo=$((300 + RUNS * 240))
 # Multi-threaded TCG: kmigrated or kdamond beside the workload (run-vm.sh).
-CGTIER_RESULTS='' VM_TCG_THREAD=${VM_TCG_THREAD:-multi} VM_TIMEOUT=$tmo VM_APPEND="CGTIER_TEST_TIMEOUT=$((tmo - 100)) ${VM_APPEND:-}" \
-	"$top/tests/vm/run-vm.sh" -n bench-promotion-damos "$plan" >"$out/promotion-damos.run" 2>&1 || {
-	cat "$out/promotion-damos.run"
-	# Something else in the boot failed (a KUnit suite, say): the numbers
-	# still count if the benchmark itself passed, with no kernel splat.
-	grep -q '^PASS promotion-damos ' "$top/build/vm/bench-promotion-damos/results" 2>/dev/null || exit 1
-	echo "promotion-damos: the boot reported failures (above), the benchmark itself passed"
-}
-log=$top/build/vm/bench-promotion-damos/logs/promotion-damos.log
-grep -q '^SKIP' "$log" && { tail -n 1 "$log"; exit 0; }
-grep '^RESULT' "$log" >"$out/promotion-damos.results"
+VM_TCG_THREAD=${VM_TCG_THREAD:-multi} VM_TIMEOUT=$tmo \
+VM_APPEND="CGTIER_TEST_TIMEOUT=$((tmo - 100)) ${VM_APPEND:-}" \
+	bench_vm promotion-damos promotion-damos env RUNS="$RUNS" SIZE="$SIZE" \
+	RATE="$RATE" RATE2="$RATE2" FLUSH="$FLUSH" "MECHS='$MECHS'" \
+	"$top/tests/vm/bench/promotion-damos.sh"
+grep '^RESULT' "$bench_log" >"$out/promotion-damos.results"
 awk -v rate="$RATE" -v rate2="$RATE2" -v runs="$RUNS" '
 	# median of key; "NA" (never within the band) sorts as +infinity
 	function med(key,   n, i, j, t, a) {

@@ -1,0 +1,27 @@
+# shellcheck shell=bash
+# Sourced by the benchmarks in bench/ that run in the test VM.
+#
+# bench_vm NAME CASE COMMAND...: boot the patched kernel once with a plan
+# of one test, CASE, running COMMAND in the guest (tests/vm/run-vm.sh, as
+# build/vm/bench-NAME; VM_* settings pass through from the caller's
+# environment), then set bench_log to the guest log of CASE. If the boot
+# reports a failure but CASE itself passed (a KUnit suite failed, say),
+# the numbers still count and a note says so; otherwise the run's output
+# is printed and the benchmark exits 1. If CASE skipped, its reason is
+# printed and the benchmark exits 0. Needs $top and $out.
+bench_vm() {
+	local name=$1 case=$2 plan run
+	shift 2
+	plan=$out/$name.plan run=$out/$name.run
+	echo "$case $*" >"$plan"
+	if ! CGTIER_RESULTS='' "$top/tests/vm/run-vm.sh" -n "bench-$name" "$plan" >"$run" 2>&1; then
+		cat "$run"
+		grep -q "^PASS $case " "$top/build/vm/bench-$name/results" 2>/dev/null || exit 1
+		echo "$name: the boot reported failures (above), the benchmark itself passed"
+	fi
+	bench_log=$top/build/vm/bench-$name/logs/$case.log
+	if grep -q '^SKIP' "$bench_log"; then
+		tail -n 1 "$bench_log"
+		exit 0
+	fi
+}
