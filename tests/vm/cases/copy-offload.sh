@@ -119,19 +119,33 @@ echo 0 >$P_MT/nr_threads 2>/dev/null && fail "nr_threads 0 accepted"
 echo 17 >$P_DC/nr_dma_chan 2>/dev/null && fail "nr_dma_chan 17 accepted"
 
 # Unload and switch off while migrations run: they keep completing.
+# A batch in flight holds a reference on its migrator's module, so rmmod
+# (which does not wait) may fail with EAGAIN for the length of a batch:
+# unload retries that, for up to 5 s, and fails on anything else.
+unload() {
+	i=0
+	until rmmod "$1" 2>"$CGTIER_OUT/rmmod.err"; do
+		grep -q "temporarily unavailable" "$CGTIER_OUT/rmmod.err" ||
+			{ cat "$CGTIER_OUT/rmmod.err"; return 1; }
+		i=$((i + 1))
+		[ $i -lt 100 ] || return 1
+		sleep 0.05
+	done
+	note "rmmod $1 while migrating: $i busy retries"
+}
 echo 2 >$P_MT/nr_threads
 echo 1 >$P_MT/offloading || fail "mtcopy on"
 "$PM" verify -s "$MIB" -f 4 -n 40 -m 95 >/tmp/co-unload.out 2>&1 &
 job=$!
 sleep 1
-rmmod mtcopy || fail "rmmod mtcopy while offloading"
+unload mtcopy || fail "rmmod mtcopy while offloading"
 [ "$(cat $MO/migrator)" = none ] || fail "migrator '$(cat $MO/migrator)' after rmmod"
 echo 1 >$P_DC/offloading || fail "dcbm on"
 sleep 1
 echo 0 >$P_DC/offloading || fail "dcbm off while migrating"
 echo 1 >$P_DC/offloading || fail "dcbm on again"
 sleep 1
-rmmod dcbm || fail "rmmod dcbm while offloading"
+unload dcbm || fail "rmmod dcbm while offloading"
 wait $job || { tail -20 /tmp/co-unload.out; fail "migrations failed across unload"; }
 grep '^verify:' /tmp/co-unload.out | sed 's/^/# unload: /'
 
