@@ -120,12 +120,13 @@ echo 17 >$P_DC/nr_dma_chan 2>/dev/null && fail "nr_dma_chan 17 accepted"
 
 # Unload and switch off while migrations run: they keep completing.
 # A batch in flight holds a reference on its migrator's module, so rmmod
-# (which does not wait) may fail with EAGAIN for the length of a batch:
-# unload retries that, for up to 5 s, and fails on anything else.
+# does not wait and fails for the length of a batch: "Module X is in use"
+# (kmod saw the reference count) or EAGAIN (delete_module() did). unload
+# retries those, for up to 5 s, and fails on anything else.
 unload() {
 	i=0
 	until rmmod "$1" 2>"$CGTIER_OUT/rmmod.err"; do
-		grep -q "temporarily unavailable" "$CGTIER_OUT/rmmod.err" ||
+		grep -Eq "is in use|temporarily unavailable" "$CGTIER_OUT/rmmod.err" ||
 			{ cat "$CGTIER_OUT/rmmod.err"; return 1; }
 		i=$((i + 1))
 		[ $i -lt 100 ] || return 1
