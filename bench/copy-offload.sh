@@ -8,7 +8,9 @@
 #      ratio to upstream synchronous promotion in the same boot.
 # dcbm runs over the test-only software DMA engine, which copies with the
 # CPU: its column measures the framework's overhead, not DMA hardware.
-#   bench/copy-offload.sh [--report]   (RUNS=3 MIB=64 PROMO_MIB=256 by default)
+#   bench/copy-offload.sh [--report]   (RUNS=3 MIB=64 PROMO_MIB=256 by default;
+#   SIZES, PATHS and PARTS narrow a run, see tests/vm/bench/copy-offload.sh;
+#   the MOVE lines of every path occurrence stay in build/bench/copy-offload.results)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/bench
@@ -19,7 +21,9 @@ if [ "${1:-}" != --report ]; then
 	VM_TCG_THREAD=${VM_TCG_THREAD:-multi} VM_TIMEOUT=3000 \
 	VM_APPEND="CGTIER_TEST_TIMEOUT=2900 ${VM_APPEND:-}" \
 		bench_vm copy-offload copy-offload env RUNS="${RUNS:-3}" MIB="${MIB:-64}" \
-		PROMO_MIB="${PROMO_MIB:-256}" "$top/tests/vm/bench/copy-offload.sh"
+		PROMO_MIB="${PROMO_MIB:-256}" ${SIZES:+"SIZES='$SIZES'"} \
+		${PATHS:+"PATHS='$PATHS'"} ${PARTS:+"PARTS='$PARTS'"} \
+		"$top/tests/vm/bench/copy-offload.sh"
 	grep -E '^(MOVE|LAT|PROMO) ' "$bench_log" >"$out/copy-offload.results"
 fi
 awk '

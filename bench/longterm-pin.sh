@@ -5,7 +5,9 @@
 # 100 and 500 ms, prints how many of RUNS pins of 16 pages succeeded and
 # their median time, with upstream's fixed retries and with the wait, in
 # the same boot. Hold 0 (no extra reference) is the cost for pins that
-# never wait. Single-threaded TCG: the wait flips a static key.
+# never wait. Then the cost of switching the wake key on: five waiting
+# pins in a row (the first switches it on), and five with it held on.
+# Single-threaded TCG: the wait flips a static key.
 #   bench/longterm-pin.sh [--report]   (RUNS=9 by default)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,10 +17,11 @@ mkdir -p "$out"
 if [ "${1:-}" != --report ]; then
 	VM_APPEND="movablecore=1G ${VM_APPEND:-}" bench_vm longterm-pin longterm-pin \
 		env RUNS="${RUNS:-9}" "$top/tests/vm/bench/longterm-pin.sh"
-	grep '^PIN ' "$bench_log" >"$out/longterm-pin.results"
+	grep -E '^(PIN|BURST) ' "$bench_log" >"$out/longterm-pin.results"
 fi
 awk '
 	{ delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+	$1 == "BURST" { b[v["mode"]] = b[v["mode"]] " " v["ms"] (v["rc"] == 0 ? "" : "(rc " v["rc"] ")"); next }
 	{ k = v["mode"] SUBSEP v["hold_ms"]; n[k]++; ok[k] += (v["rc"] == 0); t[k, n[k]] = v["ms"]; holds[v["hold_ms"]] }
 	function med(k,   i, j, x, a, m) {
 		m = n[k]; for (i = 1; i <= m; i++) a[i] = t[k, i] + 0
@@ -33,5 +36,10 @@ awk '
 			u = "upstream" SUBSEP H[i]; w = "wait" SUBSEP H[i]
 			if (!n[u]) continue
 			printf "%8s  %9s %14s  %9s %14s\n", H[i], ok[u] "/" n[u], med(u), ok[w] "/" n[w], med(w)
+		}
+		if ("row" in b) {
+			print "\nwaiting pins (10 ms hold), ms each:"
+			print "  five in a row, key off before: " b["row"]
+			print "  five with the key held on:     " b["held"]
 		}
 	}' "$out/longterm-pin.results"

@@ -14,6 +14,9 @@
 #    with each path, through tests/vm/bench/promote.sh; upstream sync
 #    promotion measured alongside. Prints promote.sh's RESULT lines with
 #    path=P prepended.
+# SIZES, PATHS (a path may repeat: each occurrence is measured and printed
+# again, to see order effects) and PARTS ("move lat promo" by default)
+# narrow a run.
 . "$CGTIER_TOP/tests/vm/lib/common.sh"
 
 MO=/sys/kernel/mm/migrate_offload THP=/sys/kernel/mm/transparent_hugepage
@@ -21,6 +24,8 @@ PM=$BIN/pagemove
 MIB=${MIB:-64} RUNS=${RUNS:-3} PROMO_MIB=${PROMO_MIB:-256}
 SIZES=${SIZES:-4 16 64 256 1024 2048}
 PATHS=${PATHS:-upstream batch mtcopy1 mtcopy2 dcbm}
+PARTS=${PARTS:-move lat promo}
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 [ -d $MO ] || skip "kernel without migration copy offload"
 modprobe_test swcopy-test nr_channels=4 || fail "swcopy-test"
 modprobe_test mtcopy || fail "mtcopy"
@@ -49,7 +54,7 @@ thp_only() {
 }
 
 echo "syscall_or_cpuset" >$MO/reasons
-for f in $SIZES; do
+part move && for f in $SIZES; do
 	thp_only "$f"
 	for p in $PATHS; do
 		use "$p"
@@ -67,7 +72,7 @@ for f in $SIZES; do
 done
 
 thp_only 4
-for n in 16 64 256 512; do
+part lat && for n in 16 64 256 512; do
 	for p in $PATHS; do
 		use "$p"
 		out=$("$PM" latency -s $((n * 4)) -f 4 -r 9 2>&1)
@@ -79,7 +84,7 @@ done
 use upstream
 
 echo "numa_misplaced" >$MO/reasons
-for p in $PATHS; do
+part promo && for p in $PATHS; do
 	use "$p"
 	modes=asyncn
 	[ "$p" = upstream ] && modes="sync asyncn"
