@@ -1,7 +1,10 @@
 # shellcheck shell=bash
 # Sourced by the benchmarks in bench/ that run in the test VM.
 #
-# bench_vm NAME CASE COMMAND...: boot the patched kernel once with a plan
+# bench_vm NAME CASE COMMAND...: boot the benchmark kernel once (the
+# patched kernel without its debug checks, build/kernel-bench from
+# scripts/kernel-build.sh --bench, which make bench runs; KERNEL=path
+# overrides, e.g. build/kernel/bzImage for the test kernel) with a plan
 # of one test, CASE, running COMMAND in the guest (tests/vm/run-vm.sh, as
 # build/vm/bench-NAME; VM_* settings pass through from the caller's
 # environment), then set bench_log to the guest log of CASE. If the boot
@@ -11,10 +14,16 @@
 # printed and the benchmark exits 0. Needs $top and $out.
 bench_vm() {
 	local name=$1 case=$2 plan run
+	local kernel=${KERNEL:-$top/build/kernel-bench/bzImage}
 	shift 2
+	[ -e "$kernel" ] || {
+		echo "$name: no kernel at $kernel: run scripts/kernel-build.sh --bench (make bench does)" >&2
+		exit 1
+	}
+	echo "$name: kernel $kernel ($(cat "$(dirname "$kernel")/version" 2>/dev/null))"
 	plan=$out/$name.plan run=$out/$name.run
 	echo "$case $*" >"$plan"
-	if ! CGTIER_RESULTS='' "$top/tests/vm/run-vm.sh" -n "bench-$name" "$plan" >"$run" 2>&1; then
+	if ! KERNEL=$kernel CGTIER_RESULTS='' "$top/tests/vm/run-vm.sh" -n "bench-$name" "$plan" >"$run" 2>&1; then
 		cat "$run"
 		grep -q "^PASS $case " "$top/build/vm/bench-$name/results" 2>/dev/null || exit 1
 		echo "$name: the boot reported failures (above), the benchmark itself passed"

@@ -1,21 +1,38 @@
 #!/bin/bash
-# Build the cgtier test kernel out of tree.
+# Build the cgtier test kernel out of tree; with --bench, the benchmark
+# kernel instead: the same tree and configuration with the debug checks off
+# (kernel/config/bench/*.config merged last), in build/kernel-bench.
 #
-#   1. extract /usr/src/linux-source-6.12.tar.xz once into $KB/pristine;
-#   2. mirror it into $KB/src (rsync restores only files a previous series
+#   1. extract /usr/src/linux-source-6.12.tar.xz once into $KS/pristine;
+#   2. mirror it into $KS/src (rsync restores only files a previous series
 #      touched, so unchanged files keep their mtimes and make stays
 #      incremental) and apply kernel/patches/series;
-#   3. configure: x86_64 defconfig + kvm_guest.config + kernel/config/*.config,
-#      then check that every option the fragments ask for stuck;
+#   3. configure: x86_64 defconfig + kvm_guest.config + kernel/config/*.config
+#      (+ kernel/config/bench/*.config with --bench), then check that every
+#      option the fragments ask for (the last value, where two set it) stuck;
 #   4. build bzImage (and modules) in $KB/obj with ccache.
 #
-# Environment: KB (default build/kernel), JOBS (default nproc),
+# Environment: KB (default build/kernel, build/kernel-bench with --bench:
+# obj/, modroot/, bzImage), KS (default build/kernel: pristine/, src/),
+# JOBS (default nproc),
 # KERNEL_TARBALL (default the Debian path), V=1 for verbose kbuild,
 # CGTIER_KBUILD_LOCK (default /tmp/cgtier-kbuild.lock, machine-wide).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-KB=${KB:-$top/build/kernel}
+variant=test
+case "${1:-}" in
+'') ;;
+--bench) variant=bench ;;
+*) echo "usage: $0 [--bench]" >&2; exit 2 ;;
+esac
+if [ "$variant" = bench ]; then
+	KB=${KB:-$top/build/kernel-bench}
+else
+	KB=${KB:-$top/build/kernel}
+fi
+# The extracted and patched tree; the two kernels share it (one series).
+KS=${KS:-$top/build/kernel}
 JOBS=${JOBS:-$(nproc)}
 KERNEL_TARBALL=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 # shellcheck source=../kernel/BASE
@@ -27,38 +44,38 @@ log() { echo "kernel-build: $*"; }
 [ -r "$KERNEL_TARBALL" ] ||
 	die "$KERNEL_TARBALL missing: install Debian's linux-source-6.12 (scripts/deps.sh does)"
 
-mkdir -p "$KB"
+mkdir -p "$KB" "$KS"
 # Serialise with any other kernel build on this machine, whatever checkout
 # it comes from: two cores only.
 exec 9>"${CGTIER_KBUILD_LOCK:-/tmp/cgtier-kbuild.lock}"
 flock 9
 
-stamp="$KB/pristine/.cgtier-tarball"
+stamp="$KS/pristine/.cgtier-tarball"
 want="$(stat -c '%s %Y' "$KERNEL_TARBALL")"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 	log "extracting $KERNEL_TARBALL"
-	rm -rf "$KB/pristine" "$KB/pristine.tmp"
-	mkdir -p "$KB/pristine.tmp"
-	tar -xJf "$KERNEL_TARBALL" -C "$KB/pristine.tmp" --strip-components=1
-	echo "$want" >"$KB/pristine.tmp/.cgtier-tarball"
-	mv "$KB/pristine.tmp" "$KB/pristine"
+	rm -rf "$KS/pristine" "$KS/pristine.tmp"
+	mkdir -p "$KS/pristine.tmp"
+	tar -xJf "$KERNEL_TARBALL" -C "$KS/pristine.tmp" --strip-components=1
+	echo "$want" >"$KS/pristine.tmp/.cgtier-tarball"
+	mv "$KS/pristine.tmp" "$KS/pristine"
 fi
 
-ver=$(make -s -C "$KB/pristine" kernelversion 2>/dev/null)
-[ -n "$ver" ] || die "cannot read the kernel version of $KB/pristine"
+ver=$(make -s -C "$KS/pristine" kernelversion 2>/dev/null)
+[ -n "$ver" ] || die "cannot read the kernel version of $KS/pristine"
 
 log "base $ver (series written against $KERNEL_BASE_VERSION)"
-mkdir -p "$KB/src"
-rsync -a --delete --exclude=.cgtier-tarball "$KB/pristine/" "$KB/src/"
+mkdir -p "$KS/src"
+rsync -a --delete --exclude=.cgtier-tarball "$KS/pristine/" "$KS/src/"
 
 series="$top/kernel/patches/series"
 n=0
 while read -r p _; do
 	case "$p" in ''|'#'*) continue ;; esac
 	n=$((n + 1))
-	if ! patch -d "$KB/src" -p1 --batch --forward --no-backup-if-mismatch \
-			-r - -s <"$top/kernel/patches/$p" >"$KB/patch.log" 2>&1; then
-		cat "$KB/patch.log" >&2
+	if ! patch -d "$KS/src" -p1 --batch --forward --no-backup-if-mismatch \
+			-r - -s <"$top/kernel/patches/$p" >"$KS/patch.log" 2>&1; then
+		cat "$KS/patch.log" >&2
 		if [ "$ver" != "$KERNEL_BASE_VERSION" ]; then
 			die "patch $p does not apply: the installed source is $ver but the series is written against $KERNEL_BASE_VERSION (kernel/BASE); rebase the series or install linux-source-6.12=$KERNEL_BASE_DEBIAN"
 		fi
@@ -76,17 +93,18 @@ export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top} CCACHE_NOHASHDIR=true
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 # Reproducible-ish builds so ccache hits across rebuilds.
 export KBUILD_BUILD_TIMESTAMP="2024-11-17" KBUILD_BUILD_USER="cgtier" KBUILD_BUILD_HOST="cgtier"
-mk=(make -s -C "$KB/src" O="$KB/obj" CC="$cc" HOSTCC=gcc -j"$JOBS")
-[ "${V:-0}" = 1 ] && mk=(make -C "$KB/src" O="$KB/obj" CC="$cc" HOSTCC=gcc -j"$JOBS" V=1)
+mk=(make -s -C "$KS/src" O="$KB/obj" CC="$cc" HOSTCC=gcc -j"$JOBS")
+[ "${V:-0}" = 1 ] && mk=(make -C "$KS/src" O="$KB/obj" CC="$cc" HOSTCC=gcc -j"$JOBS" V=1)
 
 frags=("$top"/kernel/config/*.config)
+[ "$variant" = bench ] && frags+=("$top"/kernel/config/bench/*.config)
 cfg_sum=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$KB/obj/.config" ] || [ "$(cat "$KB/obj/.cgtier-config" 2>/dev/null)" != "$cfg_sum" ]; then
 	log "configuring: defconfig + kvm_guest.config + ${frags[*]##*/}"
 	mkdir -p "$KB/obj"
 	"${mk[@]}" defconfig >/dev/null
 	"${mk[@]}" kvm_guest.config >/dev/null
-	KCONFIG_CONFIG="$KB/obj/.config" "$KB/src/scripts/kconfig/merge_config.sh" \
+	KCONFIG_CONFIG="$KB/obj/.config" "$KS/src/scripts/kconfig/merge_config.sh" \
 		-m -O "$KB/obj" "$KB/obj/.config" "${frags[@]}" >/dev/null
 	"${mk[@]}" olddefconfig >/dev/null
 	echo "$cfg_sum" >"$KB/obj/.cgtier-config"
@@ -95,14 +113,22 @@ else
 fi
 
 # Every option a fragment sets must survive olddefconfig: a silently dropped
-# dependency would otherwise test a different kernel than we think.
-bad=0
+# dependency would otherwise test a different kernel than we think. Where
+# two fragments set an option, the later one is what merge_config.sh kept.
+declare -A want=()
+order=()
 while IFS= read -r line; do
 	case "$line" in
 	CONFIG_*=*) opt=${line%%=*}; val=${line#*=} ;;
 	"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}; val=n ;;
 	*) continue ;;
 	esac
+	[ -n "${want[$opt]+set}" ] || order+=("$opt")
+	want[$opt]=$val
+done < <(cat "${frags[@]}")
+bad=0
+for opt in "${order[@]}"; do
+	val=${want[$opt]}
 	have=$(grep -E "^$opt=|^# $opt is not set" "$KB/obj/.config" || true)
 	case "$have" in
 	"$opt=$val") ;;
@@ -110,7 +136,7 @@ while IFS= read -r line; do
 	"") [ "$val" = n ] || { echo "  $opt=$val requested, unavailable" >&2; bad=1; } ;;
 	*) echo "  $opt=$val requested, got ${have#*=}" >&2; bad=1 ;;
 	esac
-done < <(cat "${frags[@]}")
+done
 [ "$bad" = 0 ] || die "config fragment options did not stick (dependencies missing?)"
 
 start=$(date +%s)
@@ -120,4 +146,4 @@ log "building bzImage and modules with -j$JOBS"
 end=$(date +%s)
 ln -sf obj/arch/x86/boot/bzImage "$KB/bzImage"
 echo "$ver" >"$KB/version"
-log "done in $((end - start)) s: $KB/bzImage ($ver, $n patch(es))"
+log "done in $((end - start)) s: $KB/bzImage ($ver, $n patch(es), $variant kernel)"
