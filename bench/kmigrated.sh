@@ -7,6 +7,9 @@
 # cgroup (batches mixing every workload's pages), kmigrated reniced. The
 # guest's cpu controller is off for the run (tests/vm/bench/promote.sh).
 #   bench/kmigrated.sh            (RUNS=3 TOTAL=512 by default)
+# Subsets and tunables: NCGS="1 4 16", MODES="sync async asyncn mixed",
+# QUEUE_LEN (kmigrated/queue_len for the run; default the kernel's).
+# Runs on the benchmark kernel (scripts/kernel-build.sh --bench).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/bench
@@ -17,7 +20,8 @@ mkdir -p "$out"
 VM_TCG_THREAD=${VM_TCG_THREAD:-multi} VM_TIMEOUT=3000 \
 VM_APPEND="CGTIER_TEST_TIMEOUT=2900 ${VM_APPEND:-}" \
 	bench_vm kmigrated promote env RUNS="${RUNS:-3}" TOTAL="${TOTAL:-512}" \
-	NICE="${NICE:--10}" "$top/tests/vm/bench/promote.sh"
+	NICE="${NICE:--10}" ${NCGS:+"NCGS='$NCGS'"} ${MODES:+"MODES='$MODES'"} \
+	${QUEUE_LEN:+"QUEUE_LEN=$QUEUE_LEN"} "$top/tests/vm/bench/promote.sh"
 grep '^RESULT' "$bench_log" >"$out/kmigrated.results"
 awk '
 	function med(key,   n, i, j, t, a) {
@@ -58,6 +62,7 @@ awk '
 				printf "kmigrated (%s): %2d cgroup(s): throughput async/sync %.2fx (goal >= 1.5x), pages migrated in faults sync %d / async %d (goal >= 5x fewer), workload progress async/sync %.2fx\n",
 					label, n, ts / ta, ms, ma, (ps > 0 ? pa / ps : 0)
 			}
+			if (!cnt[mo SUBSEP 1 SUBSEP "time"] || !cnt[mo SUBSEP 16 SUBSEP "time"]) continue
 			t1 = med(mo SUBSEP 1 SUBSEP "time"); t16 = med(mo SUBSEP 16 SUBSEP "time")
 			printf "kmigrated (%s): 16 cgroups vs 1, same 512 MiB: %+.1f%% time\n", label, (t16 / t1 - 1) * 100
 		}
