@@ -24,6 +24,13 @@
  * a PROT_NONE round trip of a small populated buffer, large enough that
  * x86 flushes everything rather than page by page.
  *
+ * -T N touches the memory from N threads (default 1): the extra threads
+ * sweep the whole region too, each from its own offset, until the main
+ * thread stops. Pages are then mapped in TLBs on several CPUs, so that
+ * unmapping one for migration needs a TLB shootdown on each, as it does
+ * for any multi-threaded application; reports still count the main
+ * thread's passes.
+ *
  * -S keeps NUMA-balancing scanning off the memory until the start (-p):
  * the memory is faulted in under an MPOL_BIND policy for NODE, which the
  * scanner skips (no migrate-on-fault), and the policy is dropped when the
@@ -37,6 +44,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <linux/mempolicy.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -129,6 +137,28 @@ static int set_policy(char *mem, unsigned long size, int mode, int node)
 	return 0;
 }
 
+struct toucher {
+	pthread_t tid;
+	char *mem;
+	unsigned long npages, start;
+};
+
+static int touch_stop;
+
+static void *toucher_run(void *arg)
+{
+	struct toucher *t = arg;
+	unsigned long i;
+
+	while (!__atomic_load_n(&touch_stop, __ATOMIC_RELAXED)) {
+		for (i = t->start; i < t->npages; i++)
+			t->mem[i * PAGE]++;
+		for (i = 0; i < t->start; i++)
+			t->mem[i * PAGE]++;
+	}
+	return NULL;
+}
+
 static char *flushbuf;
 
 static int tlb_flush_init(void)
@@ -168,13 +198,14 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: hotmem -s MIB [-t SECONDS] [-c CGROUP_DIR] [-n NODE] [-H] [-u PCT]\n"
-		"              [-i INTERVAL_MS] [-f FLUSH_MS] [-p STARTFILE [-S]]\n"
+		"              [-i INTERVAL_MS] [-f FLUSH_MS] [-p STARTFILE [-S]] [-T THREADS]\n"
 		"  -s  size in MiB (or NK)    -t  seconds to keep touching (10)\n"
 		"  -c  cgroup to join first   -n  node to start on (1)\n"
 		"  -H  use THP (2 MiB folios) -u  stop when PCT%% are on node 0\n"
 		"  -i  report interval (1000) -p  wait for SIGCONT-free start file\n"
 		"  -f  flush the TLB every FLUSH_MS ms while touching (off)\n"
-		"  -S  no NUMA scanning of the memory before the start\n");
+		"  -S  no NUMA scanning of the memory before the start\n"
+		"  -T  touch from THREADS threads (1)\n");
 	exit(2);
 }
 
@@ -184,13 +215,14 @@ int main(int argc, char **argv)
 	double seconds = 10, interval = 1.0, until = 0, flush = 0, t0, last, t;
 	double next_flush = 0;
 	const char *cgroup = NULL, *startfile = NULL;
-	int node = 1, thp = 0, noscan = 0, opt, r;
+	int node = 1, thp = 0, noscan = 0, threads = 1, opt, r;
+	struct toucher *touchers = NULL;
 	long count[8];
 	unsigned long passes = 0;
 	struct rusage ru0, ru1;
 	char *mem;
 
-	while ((opt = getopt(argc, argv, "s:t:c:n:Hu:i:p:f:S")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:c:n:Hu:i:p:f:ST:")) != -1) {
 		switch (opt) {
 		case 's': size = parse_size(optarg); break;
 		case 't': seconds = atof(optarg); break;
@@ -202,10 +234,12 @@ int main(int argc, char **argv)
 		case 'p': startfile = optarg; break;
 		case 'f': flush = atof(optarg) / 1000.0; break;
 		case 'S': noscan = 1; break;
+		case 'T': threads = atoi(optarg); break;
 		default: usage();
 		}
 	}
-	if (!size || node < 0 || node > 6 || (noscan && !startfile))
+	if (!size || node < 0 || node > 6 || (noscan && !startfile) ||
+	    threads < 1 || threads > 64)
 		usage();
 	if (cgroup) {
 		r = join_cgroup(cgroup);
@@ -270,6 +304,24 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (threads > 1) {
+		touchers = calloc(threads - 1, sizeof(*touchers));
+		if (!touchers) {
+			perror("hotmem: calloc");
+			return 1;
+		}
+		for (i = 0; i < (unsigned long)threads - 1; i++) {
+			touchers[i].mem = mem;
+			touchers[i].npages = npages;
+			touchers[i].start = npages * (i + 1) / threads;
+			r = pthread_create(&touchers[i].tid, NULL, toucher_run, &touchers[i]);
+			if (r) {
+				fprintf(stderr, "hotmem: pthread_create: %s\n", strerror(r));
+				return 1;
+			}
+		}
+	}
+
 	getrusage(RUSAGE_SELF, &ru0);
 	t0 = last = now();
 	for (;;) {
@@ -301,6 +353,10 @@ int main(int argc, char **argv)
 		}
 	}
 	t = now();
+	__atomic_store_n(&touch_stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; touchers && i < (unsigned long)threads - 1; i++)
+		pthread_join(touchers[i].tid, NULL);
+	free(touchers);
 	getrusage(RUSAGE_SELF, &ru1);
 	placement(mem, npages, -1, count, 8);
 	printf("final node0=%ld node1=%ld other=%ld passes=%lu elapsed=%.2f utime=%.3f stime=%.3f\n",

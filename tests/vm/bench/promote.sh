@@ -24,15 +24,24 @@
 TOTAL=${TOTAL:-512}
 RUNS=${RUNS:-3}
 NICE=${NICE:--10}
+# Threads per workload (hotmem -T): 1, a single-threaded process, is sync
+# promotion's best case, since unmapping a page then flushes one CPU's TLB
+# only; with 2 the pages are mapped on both vCPUs, as a multi-threaded
+# application's are, and every unmap needs a shootdown on the other one.
+THREADS=${THREADS:-1}
 # Subsets, for benchmarks that reuse this one (bench/copy-offload.sh).
 NCGS=${NCGS:-1 4 16}
 MODES=${MODES:-sync async asyncn mixed}
 K=/sys/kernel/mm/kmigrated
 [ -d "$K" ] || skip "kernel without kmigrated (/sys/kernel/mm/kmigrated)"
-# QUEUE_LEN: kmigrated/queue_len for the run (restored after).
-qlen0=$(cat "$K/queue_len")
+# QUEUE_LEN, BATCH_SIZE: kmigrated/queue_len, batch_size for the run
+# (restored after).
+qlen0=$(cat "$K/queue_len") batch0=$(cat "$K/batch_size")
 if [ -n "${QUEUE_LEN:-}" ]; then
 	echo "$QUEUE_LEN" >"$K/queue_len" || fail "cannot set queue_len to $QUEUE_LEN"
+fi
+if [ -n "${BATCH_SIZE:-}" ]; then
+	echo "$BATCH_SIZE" >"$K/batch_size" || fail "cannot set batch_size to $BATCH_SIZE"
 fi
 
 numab_tiering_fast
@@ -91,7 +100,7 @@ one_run() { # MODE NCG RUN
 		c=$i
 		[ "$mode" = mixed ] && c=0
 		[ -d "$CG/bench$c" ] || cg_create "bench$c" >/dev/null
-		"$BIN/hotmem" -S -s "$mib" -t 120 -u 100 -i 250 -c "$CG/bench$c" \
+		"$BIN/hotmem" -S -T "$THREADS" -s "$mib" -t 120 -u 100 -i 250 -c "$CG/bench$c" \
 			-p /tmp/bench-go >"/tmp/bench$i.log" 2>&1 &
 		i=$((i + 1))
 	done
@@ -150,6 +159,7 @@ while [ $r -le "$RUNS" ]; do
 done
 echo 1 >"$K/enabled"
 echo "$qlen0" >"$K/queue_len"
+echo "$batch0" >"$K/batch_size"
 for p in $(pgrep '^kmigrated'); do renice -n 0 -p "$p" >/dev/null; done
 numab_off
 [ -z "$cpu_ctl" ] || echo +cpu >/sys/fs/cgroup/cgroup.subtree_control
