@@ -32,9 +32,9 @@
  * thread's passes.
  *
  * -S keeps NUMA-balancing scanning off the memory until the start (-p):
- * the memory is faulted in under an MPOL_BIND policy for NODE, which the
- * scanner skips (no migrate-on-fault), and the policy is dropped when the
- * touch loop starts. Every page is then unmarked at the start, and the
+ * the memory is faulted in under a task policy of MPOL_BIND to NODE, and
+ * the scanner skips every VMA of a task whose policy is not
+ * migrate-on-fault; the policy is dropped when the touch loop starts. Every page is then unmarked at the start, and the
  * first scan after it marks all of them at once (scan_size_mb permitting),
  * whatever the scanner did while the memory was being set up. Without it,
  * scans during the set-up mark the part of the memory already on NODE,
@@ -126,13 +126,19 @@ static int placement(char *mem, unsigned long npages, int node, long *count,
 	return 0;
 }
 
-/* Set the policy of [mem, mem + size): MPOL_BIND to node, or MPOL_DEFAULT. */
-static int set_policy(char *mem, unsigned long size, int mode, int node)
+/*
+ * Set the task's memory policy: MPOL_BIND to node, or MPOL_DEFAULT. A task
+ * policy rather than mbind(): changing a range's policy splits its VMA and
+ * merges it back afterwards, and the merged VMA inherits the NUMA-scan
+ * state of its neighbour, which may say "already scanned in this
+ * sequence" and hide the whole region from the next scan.
+ */
+static int set_policy(int mode, int node)
 {
 	unsigned long nodemask = 1UL << node;
 
-	if (syscall(SYS_mbind, mem, size, mode, mode == MPOL_DEFAULT ? NULL : &nodemask,
-		    mode == MPOL_DEFAULT ? 0 : 8 * sizeof(nodemask), 0))
+	if (syscall(SYS_set_mempolicy, mode, mode == MPOL_DEFAULT ? NULL : &nodemask,
+		    mode == MPOL_DEFAULT ? 0 : 8 * sizeof(nodemask)))
 		return -errno;
 	return 0;
 }
@@ -265,9 +271,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (noscan) {
-		r = set_policy(mem, size, MPOL_BIND, node);
+		r = set_policy(MPOL_BIND, node);
 		if (r < 0) {
-			fprintf(stderr, "hotmem: mbind node %d: %s\n", node, strerror(-r));
+			fprintf(stderr, "hotmem: set_mempolicy bind %d: %s\n", node, strerror(-r));
 			return 1;
 		}
 	}
@@ -297,9 +303,9 @@ int main(int argc, char **argv)
 	while (startfile && access(startfile, F_OK))
 		usleep(10000);
 	if (noscan) {
-		r = set_policy(mem, size, MPOL_DEFAULT, 0);
+		r = set_policy(MPOL_DEFAULT, 0);
 		if (r < 0) {
-			fprintf(stderr, "hotmem: mbind default: %s\n", strerror(-r));
+			fprintf(stderr, "hotmem: set_mempolicy default: %s\n", strerror(-r));
 			return 1;
 		}
 	}
