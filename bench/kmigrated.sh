@@ -10,7 +10,8 @@
 # Subsets and tunables: NCGS="1 4 16", MODES="sync async asyncn mixed",
 # QUEUE_LEN, BATCH_SIZE (kmigrated/queue_len, batch_size for the run;
 # default the kernel's); THREADS=N workloads of N threads each (default
-# 1; see tests/vm/bench/promote.sh).
+# 1) and MIGRATOR=mtcopyN|dcbm (kmigrated's copy path in the async modes),
+# see tests/vm/bench/promote.sh.
 # Runs on the benchmark kernel (scripts/kernel-build.sh --bench).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +25,7 @@ VM_APPEND="CGTIER_TEST_TIMEOUT=2900 ${VM_APPEND:-}" \
 	bench_vm kmigrated promote env RUNS="${RUNS:-3}" TOTAL="${TOTAL:-512}" \
 	NICE="${NICE:--10}" ${NCGS:+"NCGS='$NCGS'"} ${MODES:+"MODES='$MODES'"} \
 	${QUEUE_LEN:+"QUEUE_LEN=$QUEUE_LEN"} ${BATCH_SIZE:+"BATCH_SIZE=$BATCH_SIZE"} \
-	THREADS="${THREADS:-1}" "$top/tests/vm/bench/promote.sh"
+	THREADS="${THREADS:-1}" ${MIGRATOR:+"MIGRATOR=$MIGRATOR"} "$top/tests/vm/bench/promote.sh"
 grep '^RESULT' "$bench_log" >"$out/kmigrated.results"
 awk '
 	function med(key,   n, i, j, t, a) {

@@ -18,8 +18,9 @@
 # again, to see order effects) and PARTS ("move lat promo" by default)
 # narrow a run.
 . "$CGTIER_TOP/tests/vm/lib/common.sh"
+. "$CGTIER_TOP/tests/vm/lib/copy-path.sh"
 
-MO=/sys/kernel/mm/migrate_offload THP=/sys/kernel/mm/transparent_hugepage
+THP=/sys/kernel/mm/transparent_hugepage
 PM=$BIN/pagemove
 MIB=${MIB:-64} RUNS=${RUNS:-3} PROMO_MIB=${PROMO_MIB:-256}
 SIZES=${SIZES:-4 16 64 256 1024 2048}
@@ -27,23 +28,7 @@ PATHS=${PATHS:-upstream batch mtcopy1 mtcopy2 dcbm}
 PARTS=${PARTS:-move lat promo}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 [ -d $MO ] || skip "kernel without migration copy offload"
-modprobe_test swcopy-test nr_channels=4 || fail "swcopy-test"
-modprobe_test mtcopy || fail "mtcopy"
-modprobe_test dcbm || fail "dcbm"
-P_MT=/sys/module/mtcopy/parameters P_DC=/sys/module/dcbm/parameters
-echo 4 >$P_DC/nr_dma_chan
-
-# use PATH: make PATH the copy path of migrations
-use() {
-	echo 0 >$P_MT/offloading; echo 0 >$P_DC/offloading; echo 0 >$MO/cpu_batch
-	case $1 in
-	upstream) ;;
-	batch) echo 1 >$MO/cpu_batch ;;
-	mtcopy*) echo "${1#mtcopy}" >$P_MT/nr_threads && echo 1 >$P_MT/offloading ;;
-	dcbm) echo 1 >$P_DC/offloading ;;
-	*) fail "unknown path $1" ;;
-	esac || fail "cannot switch to $1"
-}
+copy_path_load
 
 # thp_only KB: enable only the KB-sized (m)THP, or none for 4
 thp_only() {
@@ -57,7 +42,7 @@ echo "syscall_or_cpuset" >$MO/reasons
 part move && for f in $SIZES; do
 	thp_only "$f"
 	for p in $PATHS; do
-		use "$p"
+		copy_path "$p"
 		ts0=$(stat_get /proc/vmstat thp_migration_success) || exit 1
 		tp0=$(stat_get /proc/vmstat thp_migration_split) || exit 1
 		out=$("$PM" bench -s "$MIB" -f "$f" -r "$RUNS" 2>&1) || { echo "$out"; fail "pagemove bench $p $f"; }
@@ -74,22 +59,22 @@ done
 thp_only 4
 part lat && for n in 16 64 256 512; do
 	for p in $PATHS; do
-		use "$p"
+		copy_path "$p"
 		out=$("$PM" latency -s $((n * 4)) -f 4 -r 9 2>&1)
 		l=$(echo "$out" | grep '^latency:')
 		first=$(field "$l" median_first_ms) total=$(field "$l" median_total_ms)
 		echo "LAT path=$p pages=$n first_ms=${first:-none} total_ms=${total:-none}"
 	done
 done
-use upstream
+copy_path upstream
 
 echo "numa_misplaced" >$MO/reasons
 part promo && for p in $PATHS; do
-	use "$p"
+	copy_path "$p"
 	modes=asyncn
 	[ "$p" = upstream ] && modes="sync asyncn"
 	NCGS=1 MODES="$modes" RUNS=$RUNS TOTAL=$PROMO_MIB "$CGTIER_TOP/tests/vm/bench/promote.sh" |
 		sed -n "s/^RESULT /PROMO path=$p /p"
 done
-use upstream
+copy_path upstream
 echo "numa_misplaced demotion" >$MO/reasons

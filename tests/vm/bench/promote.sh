@@ -20,6 +20,7 @@
 # not done by kmigrated); passes_per_s: the workloads' progress (full passes over their memory per
 # second, summed) while promotion was going on.
 . "$CGTIER_TOP/tests/vm/lib/common.sh"
+. "$CGTIER_TOP/tests/vm/lib/copy-path.sh"
 
 TOTAL=${TOTAL:-512}
 RUNS=${RUNS:-3}
@@ -29,6 +30,10 @@ NICE=${NICE:--10}
 # only; with 2 the pages are mapped on both vCPUs, as a multi-threaded
 # application's are, and every unmap needs a shootdown on the other one.
 THREADS=${THREADS:-1}
+# MIGRATOR=mtcopyN|dcbm|batch: kmigrated's batches copy through that path
+# (tests/vm/lib/copy-path.sh) in the async modes; sync promotion keeps
+# upstream's per-folio copy. Unset: the copy path is left as it is.
+MIGRATOR=${MIGRATOR:-}
 # Subsets, for benchmarks that reuse this one (bench/copy-offload.sh).
 NCGS=${NCGS:-1 4 16}
 MODES=${MODES:-sync async asyncn mixed}
@@ -44,6 +49,10 @@ if [ -n "${BATCH_SIZE:-}" ]; then
 	echo "$BATCH_SIZE" >"$K/batch_size" || fail "cannot set batch_size to $BATCH_SIZE"
 fi
 
+if [ -n "$MIGRATOR" ]; then
+	[ -d "$MO" ] || skip "kernel without migration copy offload"
+	copy_path_load
+fi
 numab_tiering_fast
 # What is timed is promotion, not the NUMA scanner's cadence: hotmem -S
 # keeps the scanner off each workload's memory until the start, so that
@@ -90,6 +99,12 @@ one_run() { # MODE NCG RUN
 	sync) echo 0 >"$K/enabled" ;;
 	*) echo 1 >"$K/enabled" ;;
 	esac
+	if [ -n "$MIGRATOR" ]; then
+		case $mode in
+		sync) copy_path upstream ;;
+		*) copy_path "$MIGRATOR" ;;
+		esac
+	fi
 	nice=0
 	case $mode in asyncn|mixed) nice=$NICE ;; esac
 	for p in $(pgrep '^kmigrated'); do renice -n "$nice" -p "$p" >/dev/null; done
@@ -157,6 +172,7 @@ while [ $r -le "$RUNS" ]; do
 	done
 	r=$((r + 1))
 done
+[ -z "$MIGRATOR" ] || copy_path upstream
 echo 1 >"$K/enabled"
 echo "$qlen0" >"$K/queue_len"
 echo "$batch0" >"$K/batch_size"
