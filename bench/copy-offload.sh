@@ -12,10 +12,8 @@
 #   SIZES, PATHS and PARTS narrow a run, see tests/vm/bench/copy-offload.sh;
 #   the MOVE lines of every path occurrence stay in build/bench/copy-offload.results)
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-out=$top/build/bench
-mkdir -p "$out"
-. "$top/scripts/bench-vm.sh"
+# shellcheck source=scripts/bench-vm.sh
+. "$(dirname "$0")/../scripts/bench-vm.sh"
 # --report: print the tables again from the last run's results.
 if [ "${1:-}" != --report ]; then
 	VM_TCG_THREAD=${VM_TCG_THREAD:-multi} VM_TIMEOUT=3000 \

@@ -14,10 +14,8 @@
 # see tests/vm/bench/promote.sh.
 # Runs on the benchmark kernel (scripts/kernel-build.sh --bench).
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-out=$top/build/bench
-mkdir -p "$out"
-. "$top/scripts/bench-vm.sh"
+# shellcheck source=scripts/bench-vm.sh
+. "$(dirname "$0")/../scripts/bench-vm.sh"
 # Multi-threaded TCG, as the numbers before it were taken: the kthread
 # runs beside the workload, as on real hardware (tests/vm/run-vm.sh).
 VM_TCG_THREAD=${VM_TCG_THREAD:-multi} VM_TIMEOUT=3000 \

@@ -10,10 +10,8 @@
 # Single-threaded TCG: the wait flips a static key.
 #   bench/longterm-pin.sh [--report]   (RUNS=9 by default)
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-out=$top/build/bench
-mkdir -p "$out"
-. "$top/scripts/bench-vm.sh"
+# shellcheck source=scripts/bench-vm.sh
+. "$(dirname "$0")/../scripts/bench-vm.sh"
 if [ "${1:-}" != --report ]; then
 	VM_APPEND="movablecore=1G ${VM_APPEND:-}" bench_vm longterm-pin longterm-pin \
 		env RUNS="${RUNS:-9}" "$top/tests/vm/bench/longterm-pin.sh"

@@ -10,10 +10,8 @@
 #                                  MECHS="cgtier damos" or just one)
 # Guest side and definitions: tests/vm/bench/promotion-damos.sh.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
-out=$top/build/bench
-mkdir -p "$out"
-. "$top/scripts/bench-vm.sh"
+# shellcheck source=scripts/bench-vm.sh
+. "$(dirname "$0")/../scripts/bench-vm.sh"
 RUNS=${RUNS:-3} SIZE=${SIZE:-512} RATE=${RATE:-16} RATE2=${RATE2:-4}
 MECHS=${MECHS:-cgtier damos} FLUSH=${FLUSH:-5}
 # About 45 s per run and mechanism under TCG; generous, but a hung guest

@@ -11,7 +11,14 @@
 # reports a failure but CASE itself passed (a KUnit suite failed, say),
 # the numbers still count and a note says so; otherwise the run's output
 # is printed and the benchmark exits 1. If CASE skipped, its reason is
-# printed and the benchmark exits 0. Needs $top and $out.
+# printed and the benchmark exits 0.
+#
+# Sourcing it also sets top (the checkout) and out (build/bench, created)
+# for the benchmark.
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+out=$top/build/bench
+mkdir -p "$out"
+
 bench_vm() {
 	local name=$1 case=$2 plan run
 	local kernel=${KERNEL:-$top/build/kernel-bench/bzImage}

@@ -34,8 +34,9 @@
  * -S keeps NUMA-balancing scanning off the memory until the start (-p):
  * the memory is faulted in under a task policy of MPOL_BIND to NODE, and
  * the scanner skips every VMA of a task whose policy is not
- * migrate-on-fault; the policy is dropped when the touch loop starts. Every page is then unmarked at the start, and the
- * first scan after it marks all of them at once (scan_size_mb permitting),
+ * migrate-on-fault; the policy is dropped when the touch loop starts.
+ * Every page is then unmarked at the start, and the first scan after it
+ * marks all of them at once (scan_size_mb permitting),
  * whatever the scanner did while the memory was being set up. Without it,
  * scans during the set-up mark the part of the memory already on NODE,
  * and the rest waits for the scanner's next pass, which its 3% overhead

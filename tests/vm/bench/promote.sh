@@ -61,9 +61,10 @@ numab_tiering_fast
 # set-up mark the part already moved, and the rest waits for the next
 # pass, which the scanner's overhead cap (32x a scan's own runtime) put
 # 5-11 s away under TCG in the runs we traced: single runs of either mode
-# lost that much or nothing, and the medians measured that lottery. 512 rather than 1024 MiB: the
-# scan period's floor is 1000 ms * scan_size_mb / 2560, so the first scan
-# comes after at most 200 ms of the workload's runtime instead of 500.
+# lost that much or nothing, and the medians measured that lottery.
+# scan_size_mb 512 rather than 1024: the scan period's floor is
+# 1000 ms * scan_size_mb / 2560, so the first scan comes after at most
+# 200 ms of the workload's runtime instead of 500.
 scan=/sys/kernel/debug/sched/numa_balancing/scan_size_mb
 [ "$TOTAL" -le 512 ] || fail "TOTAL=$TOTAL: the first scan would not cover it (scan_size_mb 512)"
 echo 512 >"$scan"
