@@ -11,7 +11,8 @@
 # QUEUE_LEN, BATCH_SIZE (kmigrated/queue_len, batch_size for the run;
 # default the kernel's); THREADS=N workloads of N threads each (default
 # 1) and MIGRATOR=mtcopyN|dcbm (kmigrated's copy path in the async modes),
-# see tests/vm/bench/promote.sh.
+# see tests/vm/bench/promote.sh. PROFILE=1 also writes a perf profile of
+# every run (build/vm/bench-kmigrated/profile-MODE-NCG-RUN.txt).
 # Runs on the benchmark kernel (scripts/kernel-build.sh --bench).
 set -euo pipefail
 # shellcheck source=scripts/bench-vm.sh
@@ -23,7 +24,7 @@ VM_APPEND="CGTIER_TEST_TIMEOUT=2900 ${VM_APPEND:-}" \
 	bench_vm kmigrated promote env RUNS="${RUNS:-3}" TOTAL="${TOTAL:-512}" \
 	NICE="${NICE:--10}" ${NCGS:+"NCGS='$NCGS'"} ${MODES:+"MODES='$MODES'"} \
 	${QUEUE_LEN:+"QUEUE_LEN=$QUEUE_LEN"} ${BATCH_SIZE:+"BATCH_SIZE=$BATCH_SIZE"} \
-	THREADS="${THREADS:-1}" ${MIGRATOR:+"MIGRATOR=$MIGRATOR"} "$top/tests/vm/bench/promote.sh"
+	THREADS="${THREADS:-1}" ${MIGRATOR:+"MIGRATOR=$MIGRATOR"} ${PROFILE:+"PROFILE=$PROFILE"} "$top/tests/vm/bench/promote.sh"
 grep '^RESULT' "$bench_log" >"$out/kmigrated.results"
 awk '
 	function med(key,   n, i, j, t, a) {

@@ -10,8 +10,9 @@ userspace="build-essential pkg-config libsystemd-dev libyaml-dev libcgroup-dev
 	libnuma-dev check dbus clang libclang-rt-14-dev llvm"
 kernel="linux-source-6.12 bc bison flex libelf-dev libssl-dev ccache rsync
 	xz-utils cpio kmod patch qemu-system-x86 numactl libcap-dev libmnl-dev
-	gnuplot-nox e2fsprogs util-linux procps systemd"
-# systemd: busctl, which the end-to-end test calls in the guest
+	gnuplot-nox e2fsprogs util-linux procps systemd linux-perf"
+# systemd: busctl, which the end-to-end test calls in the guest; linux-perf:
+# the benchmarks' PROFILE=1 (tests/vm/bench/promote.sh)
 
 case "${1:-all}" in
 userspace) want=$userspace ;;

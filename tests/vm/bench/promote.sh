@@ -34,6 +34,12 @@ THREADS=${THREADS:-1}
 # (tests/vm/lib/copy-path.sh) in the async modes; sync promotion keeps
 # upstream's per-folio copy. Unset: the copy path is left as it is.
 MIGRATOR=${MIGRATOR:-}
+# PROFILE=1: sample every CPU with perf (cpu-clock: TCG has no PMU) while
+# promotion runs, and write one flat profile per run, kernel symbols by
+# command, to $CGTIER_OUT/profile-MODE-NCG-RUN.txt: where the CPU time of
+# the fault path and of kmigrated goes.
+PROFILE=${PROFILE:-}
+[ -z "$PROFILE" ] || command -v perf >/dev/null || fail "PROFILE=1 needs perf (linux-perf)"
 # Subsets, for benchmarks that reuse this one (bench/copy-offload.sh).
 NCGS=${NCGS:-1 4 16}
 MODES=${MODES:-sync async asyncn mixed}
@@ -111,6 +117,7 @@ one_run() { # MODE NCG RUN
 	for p in $(pgrep '^kmigrated'); do renice -n "$nice" -p "$p" >/dev/null; done
 	mib=$((TOTAL / n))
 	rm -f /tmp/bench-go /tmp/bench*.log
+	pids=
 	i=0
 	while [ $i -lt "$n" ]; do
 		c=$i
@@ -118,6 +125,7 @@ one_run() { # MODE NCG RUN
 		[ -d "$CG/bench$c" ] || cg_create "bench$c" >/dev/null
 		"$BIN/hotmem" -S -T "$THREADS" -s "$mib" -t 120 -u 100 -i 250 -c "$CG/bench$c" \
 			-p /tmp/bench-go >"/tmp/bench$i.log" 2>&1 &
+		pids="$pids $!"
 		i=$((i + 1))
 	done
 	i=0
@@ -134,8 +142,27 @@ one_run() { # MODE NCG RUN
 	a0=$(stat_get /proc/vmstat kmigrated_promoted) || exit 1
 	o0=$(stat_get /proc/vmstat kmigrated_dropped_overflow) || exit 1
 	k0=$(kthread_ticks)
+	prof=$CGTIER_SCRATCH/perf-$mode-$n-$run.data
+	if [ -n "$PROFILE" ]; then
+		perf record -q -e cpu-clock -F 2000 -a -g -o "$prof" >"$prof.log" 2>&1 &
+		perf_pid=$!
+		sleep 1
+	fi
 	touch /tmp/bench-go
-	wait
+	# shellcheck disable=SC2086 # a list of PIDs
+	wait $pids
+	if [ -n "$PROFILE" ]; then
+		kill -INT "$perf_pid"
+		# perf record re-raises the SIGINT that stopped it: 130 is success.
+		rc=0
+		wait "$perf_pid" || rc=$?
+		[ "$rc" = 0 ] || [ "$rc" = 130 ] ||
+			fail "perf record failed ($rc): $(tail -3 "$prof.log")"
+		perf report -i "$prof" --stdio --no-children -g none --sort comm,sym \
+			--percent-limit 0.3 >"$CGTIER_OUT/profile-$mode-$n-$run.txt" 2>&1 ||
+			fail "perf report failed"
+		rm -f "$prof" "$prof.log"
+	fi
 	k1=$(kthread_ticks)
 	p1=$(stat_get /proc/vmstat pgpromote_success) || exit 1
 	m1=$(stat_get /proc/vmstat numa_pages_migrated) || exit 1
