@@ -142,9 +142,9 @@ one_run() { # MODE NCG RUN
 	a0=$(stat_get /proc/vmstat kmigrated_promoted) || exit 1
 	o0=$(stat_get /proc/vmstat kmigrated_dropped_overflow) || exit 1
 	k0=$(kthread_ticks)
-	prof=$CGTIER_SCRATCH/perf-$mode-$n-$run.data
 	if [ -n "$PROFILE" ]; then
-		perf record -q -e cpu-clock -F 2000 -a -g -o "$prof" >"$prof.log" 2>&1 &
+		prof=$CGTIER_SCRATCH/perf-$mode-$n-$run.data
+		perf record -q -e cpu-clock -F 2000 -a -o "$prof" >"$prof.log" 2>&1 &
 		perf_pid=$!
 		sleep 1
 	fi
@@ -158,7 +158,7 @@ one_run() { # MODE NCG RUN
 		wait "$perf_pid" || rc=$?
 		[ "$rc" = 0 ] || [ "$rc" = 130 ] ||
 			fail "perf record failed ($rc): $(tail -3 "$prof.log")"
-		perf report -i "$prof" --stdio --no-children -g none --sort comm,sym \
+		perf report -i "$prof" --stdio --sort comm,sym \
 			--percent-limit 0.3 >"$CGTIER_OUT/profile-$mode-$n-$run.txt" 2>&1 ||
 			fail "perf report failed"
 		rm -f "$prof" "$prof.log"
