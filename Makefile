@@ -7,6 +7,7 @@
 #   make check-unit fast tests, no VM
 #   make check-vm   harness self-tests + VM tests on the patched kernel
 #   make bench      benchmarks (see docs/BENCHMARKS.md)
+#   make bisect-check  build every prefix of the kernel series (hours; not in check)
 #   make demo       build, boot the two-tier VM, show per-cgroup promotion
 #   make install    userspace into DESTDIR/PREFIX
 #   make clean      remove build outputs (keeps the extracted kernel tree)
@@ -26,7 +27,7 @@ PROMO_TEST := $(B)/selftests/promotion/test_promotion_files
 
 .PHONY: all userspace vm-tools kernel selftests deps deps-userspace check \
 	check-unit check-vm bench demo install clean fuzz distclean \
-	selftests-promotion
+	selftests-promotion bisect-check
 
 all: userspace vm-tools
 
@@ -69,6 +70,9 @@ check-vm: deps
 
 fuzz: deps-userspace
 	$(MAKE) -C policyd/fuzz fuzz
+
+bisect-check: deps
+	scripts/bisect-check.sh
 
 bench: deps
 	scripts/bench.sh

@@ -6,7 +6,9 @@
 #   1. extract /usr/src/linux-source-6.12.tar.xz once into $KS/pristine;
 #   2. mirror it into $KS/src (rsync restores only files a previous series
 #      touched, so unchanged files keep their mtimes and make stays
-#      incremental) and apply kernel/patches/series;
+#      incremental) and apply the series in $SERIES, in order: by default
+#      kernel/patches/series (kmigrated, promotion control, copy offload)
+#      and then kernel/longterm-pin/series (the longterm-pin wait);
 #   3. configure: x86_64 defconfig + kvm_guest.config + kernel/config/*.config
 #      (+ kernel/config/bench/*.config with --bench), then check that every
 #      option the fragments ask for (the last value, where two set it) stuck;
@@ -14,7 +16,12 @@
 #
 # Environment: KB (default build/kernel, build/kernel-bench with --bench:
 # obj/, modroot/, bzImage), KS (default build/kernel: pristine/, src/),
-# JOBS (default nproc),
+# SRC (default $KS/src: the patched tree), JOBS (default nproc),
+# SERIES (series files relative to the checkout, space-separated; default
+# "kernel/patches/series kernel/longterm-pin/series"), PATCHES=N (apply only
+# the first N patches of them all), MISSING_OPTIONS_OK=1 (an option that
+# the tree does not define yet is not an error; with PATCHES, for
+# scripts/bisect-check.sh),
 # KERNEL_TARBALL (default the Debian path), V=1 for verbose kbuild,
 # CGTIER_KBUILD_LOCK (default /tmp/cgtier-kbuild.lock, machine-wide).
 set -euo pipefail
@@ -33,6 +40,8 @@ else
 fi
 # The extracted and patched tree; the two kernels share it (one series).
 KS=${KS:-$top/build/kernel}
+# Where the series is applied; scripts/bisect-check.sh keeps its own.
+SRC=${SRC:-$KS/src}
 JOBS=${JOBS:-$(nproc)}
 KERNEL_TARBALL=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 # shellcheck source=../kernel/BASE
@@ -65,23 +74,28 @@ ver=$(make -s -C "$KS/pristine" kernelversion 2>/dev/null)
 [ -n "$ver" ] || die "cannot read the kernel version of $KS/pristine"
 
 log "base $ver (series written against $KERNEL_BASE_VERSION)"
-mkdir -p "$KS/src"
-rsync -a --delete --exclude=.cgtier-tarball "$KS/pristine/" "$KS/src/"
+mkdir -p "$SRC"
+rsync -a --delete --exclude=.cgtier-tarball "$KS/pristine/" "$SRC/"
 
-series="$top/kernel/patches/series"
+SERIES=${SERIES:-kernel/patches/series kernel/longterm-pin/series}
 n=0
-while read -r p _; do
-	case "$p" in ''|'#'*) continue ;; esac
-	n=$((n + 1))
-	if ! patch -d "$KS/src" -p1 --batch --forward --no-backup-if-mismatch \
-			-r - -s <"$top/kernel/patches/$p" >"$KS/patch.log" 2>&1; then
-		cat "$KS/patch.log" >&2
-		if [ "$ver" != "$KERNEL_BASE_VERSION" ]; then
-			die "patch $p does not apply: the installed source is $ver but the series is written against $KERNEL_BASE_VERSION (kernel/BASE); rebase the series or install linux-source-6.12=$KERNEL_BASE_DEBIAN"
+for series in $SERIES; do
+	series=$top/$series
+	[ -r "$series" ] || die "no series file $series"
+	while read -r p _; do
+		case "$p" in ''|'#'*) continue ;; esac
+		[ -n "${PATCHES:-}" ] && [ "$n" -ge "$PATCHES" ] && break
+		n=$((n + 1))
+		if ! patch -d "$SRC" -p1 --batch --forward --no-backup-if-mismatch \
+				-r - -s <"$(dirname "$series")/$p" >"$KB/patch.log" 2>&1; then
+			cat "$KB/patch.log" >&2
+			if [ "$ver" != "$KERNEL_BASE_VERSION" ]; then
+				die "patch $p does not apply: the installed source is $ver but the series is written against $KERNEL_BASE_VERSION (kernel/BASE); rebase the series or install linux-source-6.12=$KERNEL_BASE_DEBIAN"
+			fi
+			die "patch $p does not apply to $ver"
 		fi
-		die "patch $p does not apply to $ver"
-	fi
-done <"$series"
+	done <"$series"
+done
 log "applied $n patch(es)"
 
 cc="gcc"
@@ -93,8 +107,8 @@ export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top} CCACHE_NOHASHDIR=true
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 # Reproducible-ish builds so ccache hits across rebuilds.
 export KBUILD_BUILD_TIMESTAMP="2024-11-17" KBUILD_BUILD_USER="cgtier" KBUILD_BUILD_HOST="cgtier"
-mk=(make -s -C "$KS/src" O="$KB/obj" CC="$cc" HOSTCC=gcc -j"$JOBS")
-[ "${V:-0}" = 1 ] && mk=(make -C "$KS/src" O="$KB/obj" CC="$cc" HOSTCC=gcc -j"$JOBS" V=1)
+mk=(make -s -C "$SRC" O="$KB/obj" CC="$cc" HOSTCC=gcc -j"$JOBS")
+[ "${V:-0}" = 1 ] && mk=(make -C "$SRC" O="$KB/obj" CC="$cc" HOSTCC=gcc -j"$JOBS" V=1)
 
 frags=("$top"/kernel/config/*.config)
 [ "$variant" = bench ] && frags+=("$top"/kernel/config/bench/*.config)
@@ -104,7 +118,7 @@ if [ ! -f "$KB/obj/.config" ] || [ "$(cat "$KB/obj/.cgtier-config" 2>/dev/null)"
 	mkdir -p "$KB/obj"
 	"${mk[@]}" defconfig >/dev/null
 	"${mk[@]}" kvm_guest.config >/dev/null
-	KCONFIG_CONFIG="$KB/obj/.config" "$KS/src/scripts/kconfig/merge_config.sh" \
+	KCONFIG_CONFIG="$KB/obj/.config" "$SRC/scripts/kconfig/merge_config.sh" \
 		-m -O "$KB/obj" "$KB/obj/.config" "${frags[@]}" >/dev/null
 	"${mk[@]}" olddefconfig >/dev/null
 	echo "$cfg_sum" >"$KB/obj/.cgtier-config"
@@ -133,7 +147,8 @@ for opt in "${order[@]}"; do
 	case "$have" in
 	"$opt=$val") ;;
 	"# $opt is not set") [ "$val" = n ] || { echo "  $opt=$val requested, not set" >&2; bad=1; } ;;
-	"") [ "$val" = n ] || { echo "  $opt=$val requested, unavailable" >&2; bad=1; } ;;
+	"") [ "$val" = n ] || [ "${MISSING_OPTIONS_OK:-0}" = 1 ] ||
+		{ echo "  $opt=$val requested, unavailable" >&2; bad=1; } ;;
 	*) echo "  $opt=$val requested, got ${have#*=}" >&2; bad=1 ;;
 	esac
 done

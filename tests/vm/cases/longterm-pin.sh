@@ -1,5 +1,5 @@
 #!/bin/sh
-# The longterm-pin wait (kernel/patches/0021, 0022): a FOLL_LONGTERM pin of
+# The longterm-pin wait (kernel/longterm-pin/): a FOLL_LONGTERM pin of
 # ZONE_MOVABLE memory migrates it first, and that migration now sleeps,
 # woken by folio_put(), until transient references are dropped, for at
 # most vm.migrate_longterm_pin_wait_ms per migration call.
