@@ -210,6 +210,21 @@ START_TEST(test_ctl_validate_offline_exit_codes)
 }
 END_TEST
 
+/* A FIFO would block open() until a writer comes: validate must answer at once. */
+START_TEST(test_ctl_validate_fifo_fails_promptly_naming_the_file)
+{
+	CtlOptions o = { .json = true };
+	char fifo[PATH_MAX], want[PATH_MAX + 64];
+	char *files[1] = { fifo };
+
+	fake_path(fifo, sizeof(fifo), "%s/50-web.yaml", tree);
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	ck_assert_int_eq(verb_validate(&o, files, 1, out), CGTIER_EXIT_INVALID);
+	fake_path(want, sizeof(want), "%s: not a regular file but a FIFO", fifo);
+	ck_assert_msg(strstr(output(), want), "%s", output());
+}
+END_TEST
+
 START_TEST(test_ctl_validate_checks_files_as_one_set)
 {
 	CtlOptions o = {}, j = { .json = true };
@@ -299,6 +314,7 @@ int main(void)
 	tcase_add_test(tc, test_ctl_explain_and_reload);
 	tcase_add_test(tc, test_ctl_validate_offline_exit_codes);
 	tcase_add_test(tc, test_ctl_validate_checks_files_as_one_set);
+	tcase_add_test(tc, test_ctl_validate_fifo_fails_promptly_naming_the_file);
 	tcase_add_test(tc, test_ctl_prometheus_names_and_escaping);
 	tcase_add_test(tc, test_ctl_rate_from_counter_delta);
 	tcase_add_test(tc, test_ctl_json_string_escapes);

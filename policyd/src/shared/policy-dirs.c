@@ -171,13 +171,34 @@ static int fd_read_all(int fd, const char *path, size_t size_hint, char **ret_te
 	return 0;
 }
 
+static const char *file_type_to_string(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return "a directory";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	default:
+		return "of unknown type";
+	}
+}
+
 static int file_read_all(const char *path, char **ret_text, size_t *ret_len, struct policy_error *err)
 {
 	_cleanup_close_ int fd = -EBADF;
 	struct stat st;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	 * writer, forever, and the daemon with it. Symlinks are followed on
+	 * purpose (policies(5)); masks were recognised before we got here. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
 		return policy_error_set(err, path, 0, 0, r, "cannot open: %s", strerror(-r));
@@ -187,7 +208,8 @@ static int file_read_all(const char *path, char **ret_text, size_t *ret_len, str
 		return policy_error_set(err, path, 0, 0, r, "cannot stat: %s", strerror(-r));
 	}
 	if (!S_ISREG(st.st_mode))
-		return policy_error_set(err, path, 0, 0, -EINVAL, "not a regular file");
+		return policy_error_set(err, path, 0, 0, -EINVAL, "not a regular file but %s: refusing to read it",
+					file_type_to_string(st.st_mode));
 	if (st.st_size > POLICY_FILE_SIZE_MAX)
 		return policy_error_set(err, path, 0, 0, -EFBIG, "file is too large (%jd bytes, limit %d)",
 					(intmax_t)st.st_size, POLICY_FILE_SIZE_MAX);
