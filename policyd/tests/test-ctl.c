@@ -225,6 +225,32 @@ START_TEST(test_ctl_validate_fifo_fails_promptly_naming_the_file)
 }
 END_TEST
 
+/* Out-of-range values are invalid policies like any other (exit 3), not
+ * failures to read the file (exit 1). */
+START_TEST(test_ctl_validate_range_errors_exit_invalid)
+{
+	static const char *const bodies[] = {
+		"max: 99999999999999999999M/s",
+		"max: 99999999999999999999MiB/s",
+		"weight: 4294967297",
+		"weight: 99999999999999999999",
+		"max: 16EiB/s",
+	};
+	CtlOptions o = {};
+	char p[PATH_MAX], text[512];
+	char *files[1] = { p };
+
+	fake_path(p, sizeof(p), "%s/50-range.yaml", tree);
+	for (size_t i = 0; i < ELEMENTSOF(bodies); i++) {
+		fake_path(text, sizeof(text),
+			  "version: 1\nrules:\n  - name: r\n    priority: 1\n"
+			  "    match: {cgroup: \"**\"}\n    promotion: {%s}\n", bodies[i]);
+		fake_write(tree, "50-range.yaml", text);
+		ck_assert_msg(verb_validate(&o, files, 1, out) == CGTIER_EXIT_INVALID, "%s", bodies[i]);
+	}
+}
+END_TEST
+
 START_TEST(test_ctl_validate_checks_files_as_one_set)
 {
 	CtlOptions o = {}, j = { .json = true };
@@ -315,6 +341,7 @@ int main(void)
 	tcase_add_test(tc, test_ctl_validate_offline_exit_codes);
 	tcase_add_test(tc, test_ctl_validate_checks_files_as_one_set);
 	tcase_add_test(tc, test_ctl_validate_fifo_fails_promptly_naming_the_file);
+	tcase_add_test(tc, test_ctl_validate_range_errors_exit_invalid);
 	tcase_add_test(tc, test_ctl_prometheus_names_and_escaping);
 	tcase_add_test(tc, test_ctl_rate_from_counter_delta);
 	tcase_add_test(tc, test_ctl_json_string_escapes);

@@ -315,3 +315,8 @@ int promotion_setting_format(const struct promotion_setting *s, char *buf, size_
 	r = snprintf_ok(buf, size, "%s", t ?: "(nothing)");
 	return r < 0 ? r : 0;
 }
+
+bool policy_load_error_is_invalid(int r)
+{
+	return r == -EINVAL || r == -ERANGE || r == -EFBIG;
+}

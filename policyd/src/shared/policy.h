@@ -106,11 +106,17 @@ struct policy_set;
  * POLICY_DIR_LIB below root_prefix (NULL, "" or "/" = the real root).
  * Same basename: the first directory in that list wins; a symlink to
  * /dev/null masks the basename; missing directories are fine; files apply
- * in basename order. Returns -EINVAL for invalid content, -EFBIG for a file
- * over POLICY_FILE_SIZE_MAX, the open/read errno for unreadable files,
- * -ENOMEM; on every failure *err (if not NULL) says where and why.
+ * in basename order. Returns -EINVAL for invalid content (and for a file
+ * that is not a regular file), -ERANGE for a value out of range, -EFBIG for
+ * a file over POLICY_FILE_SIZE_MAX, the open/read errno for unreadable
+ * files, -ENOMEM; on every failure *err (if not NULL) says where and why.
+ * policy_load_error_is_invalid() tells the policy's faults from the rest.
  */
 int policy_set_load_dirs(const char *root_prefix, struct policy_set **ret, struct policy_error *err);
+
+/* True when a load error is the policy's fault (-EINVAL, -ERANGE, -EFBIG),
+ * false for I/O errors and -ENOMEM. */
+bool policy_load_error_is_invalid(int r);
 
 /*
  * Loads an explicit list of files as one set, the way policy_set_load_dirs()
