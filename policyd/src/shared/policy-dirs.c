@@ -217,8 +217,9 @@ static int file_read_all(const char *path, char **ret_text, size_t *ret_len, str
 	return fd_read_all(fd, path, (size_t)st.st_size, ret_text, ret_len, err);
 }
 
+/* Takes *text (the source of a loaded file) when the file is added. */
 static int policy_files_add(struct policy_file **files, size_t *n, const struct candidate *c,
-			    enum policy_file_state state, size_t n_rules)
+			    enum policy_file_state state, size_t n_rules, char **text, size_t text_len)
 {
 	struct policy_file *m;
 
@@ -235,6 +236,10 @@ static int policy_files_add(struct policy_file **files, size_t *n, const struct 
 	if (!m[*n].path || !m[*n].name) {
 		policy_file_done(&m[*n]);
 		return -ENOMEM;
+	}
+	if (text) {
+		m[*n].text = TAKE_PTR(*text);
+		m[*n].text_len = text_len;
 	}
 	(*n)++;
 	return 0;
@@ -269,13 +274,20 @@ static int load_group(const struct candidate *group, size_t n_group, struct poli
 			return r;
 	}
 
-	r = policy_files_add(files, n_files, &group[0], masked ? POLICY_FILE_MASKED : POLICY_FILE_LOADED, n_got);
+	/* A file with no content (empty files are valid) keeps "" as its source. */
+	if (!masked && !text) {
+		text = strdup("");
+		if (!text)
+			return policy_error_set(err, group[0].path, 0, 0, -ENOMEM, "out of memory");
+	}
+	r = policy_files_add(files, n_files, &group[0], masked ? POLICY_FILE_MASKED : POLICY_FILE_LOADED, n_got,
+			     masked ? NULL : &text, len);
 	if (r >= 0)
 		r = policy_rules_append(rules, n_rules, TAKE_PTR(got), n_got);
 	else
 		policy_rules_free(got, n_got);
 	for (size_t i = 1; r >= 0 && i < n_group; i++)
-		r = policy_files_add(files, n_files, &group[i], POLICY_FILE_OVERRIDDEN, 0);
+		r = policy_files_add(files, n_files, &group[i], POLICY_FILE_OVERRIDDEN, 0, NULL, 0);
 	if (r < 0)
 		return policy_error_set(err, group[0].path, 0, 0, r, "out of memory");
 	return 0;
