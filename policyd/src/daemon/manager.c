@@ -93,6 +93,7 @@ int manager_new(const ManagerConfig *config, sd_event *event, Manager **ret)
 	m->state_dir_fd = -EBADF;
 	m->kernel_support = -1;
 	m->privileged_uid = 0;
+	m->validate_bucket = TOKEN_BUCKET_INIT(MANAGER_VALIDATE_INTERVAL_USEC, MANAGER_VALIDATE_BURST);
 	for (size_t i = 0; i < ELEMENTSOF(m->policy_ancestor_watches); i++)
 		m->policy_ancestor_watches[i].wd = -1;
 

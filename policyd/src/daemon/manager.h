@@ -9,11 +9,18 @@
 
 #include "cgfs.h"
 #include "policy.h"
+#include "ratelimit.h"
 #include "reconcile.h"
 #include "strmap.h"
 
 #define MANAGER_RELOAD_DEBOUNCE_USEC (200 * 1000ULL)
 #define MANAGER_RESCAN_USEC (60 * 1000 * 1000ULL)
+/* Validate parses on the one thread that also applies policies: bound
+ * what anyone may send, and how often others than root may (see
+ * docs/cgtier-policyd.8.md). */
+#define MANAGER_VALIDATE_SIZE_MAX (64 * 1024)
+#define MANAGER_VALIDATE_BURST 10
+#define MANAGER_VALIDATE_INTERVAL_USEC (500 * 1000ULL)
 
 typedef struct ManagerConfig {
 	const char *cgroup_root;   /* default /sys/fs/cgroup */
@@ -49,6 +56,10 @@ typedef struct Manager {
 
 	/* Test hook: the uid allowed to call Reload (root in production). */
 	uid_t privileged_uid;
+	/* Validate calls of everybody but privileged_uid share this bucket. */
+	struct token_bucket validate_bucket;
+	/* Test hook: CLOCK_MONOTONIC in µs for rate limits; NULL = the real one. */
+	uint64_t (*clock)(void);
 
 	int policy_inotify_fd;
 	sd_event_source *policy_inotify_source;
