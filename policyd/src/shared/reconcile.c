@@ -166,6 +166,24 @@ static enum knob_result apply_knob(reconciler *r, const char *cgroup, const char
 	return KNOB_OK;
 }
 
+/* A new, empty entry for cgroup in the managed map. */
+static int entry_add(reconciler *r, const char *cgroup, struct reconcile_entry **ret)
+{
+	struct reconcile_entry *e;
+	int k;
+
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	k = strmap_put(r->managed, cgroup, e);
+	if (k < 0) {
+		free(e);
+		return k;
+	}
+	*ret = e;
+	return 0;
+}
+
 static int reconcile_cgroup(reconciler *r, const struct policy_set *set, const char *cgroup,
 			    struct reconcile_stats *st)
 {
@@ -236,14 +254,9 @@ static int reconcile_cgroup(reconciler *r, const struct policy_set *set, const c
 
 	e = prev;
 	if (!e) {
-		e = calloc(1, sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		k = strmap_put(r->managed, cgroup, e);
-		if (k < 0) {
-			free(e);
+		k = entry_add(r, cgroup, &e);
+		if (k < 0)
 			return k;
-		}
 	}
 	if (!streq_ptr(e->rule, rule->name)) {
 		char *n = strdup(rule->name);
@@ -359,14 +372,9 @@ int reconciler_adopt(reconciler *r, const char *cgroup, bool owns_max, bool owns
 		return 0;
 	e = strmap_get(r->managed, cgroup);
 	if (!e) {
-		e = calloc(1, sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		k = strmap_put(r->managed, cgroup, e);
-		if (k < 0) {
-			free(e);
+		k = entry_add(r, cgroup, &e);
+		if (k < 0)
 			return k;
-		}
 		e->generation = r->generation;
 	}
 	e->owns_max |= owns_max;
