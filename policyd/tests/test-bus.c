@@ -168,6 +168,99 @@ START_TEST(test_bus_validate_reports_position)
 }
 END_TEST
 
+static int validate(const char *text, sd_bus_error *error, int *ret_ok)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *msg;
+	int r;
+
+	r = call("Validate", error, &reply, "s", text);
+	if (r >= 0 && ret_ok)
+		ck_assert_int_ge(sd_bus_message_read(reply, "bs", ret_ok, &msg), 0);
+	return r;
+}
+
+/* A valid document of exactly size bytes: web_policy padded with a comment. */
+static char *policy_of_size(size_t size)
+{
+	size_t l = strlen(web_policy);
+	char *t = malloc(size + 1);
+
+	ck_assert_uint_gt(size, l + 2);
+	memcpy(t, web_policy, l);
+	t[l] = '#';
+	memset(t + l + 1, 'x', size - l - 2);
+	t[size - 1] = '\n';
+	t[size] = 0;
+	return t;
+}
+
+/* Parsing 1 MiB took the single-threaded daemon 100-150 ms per call. */
+START_TEST(test_bus_validate_refuses_more_than_64k_from_anyone)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	_cleanup_free_ char *at = policy_of_size(64 * 1024), *over = policy_of_size(64 * 1024 + 1),
+			    *huge = policy_of_size(1024 * 1024);
+	int ok = 0;
+
+	start_server(getuid()); /* even root */
+	ck_assert_int_ge(validate(at, NULL, &ok), 0);
+	ck_assert(ok);
+	ck_assert_int_lt(validate(over, &error, NULL), 0);
+	ck_assert_str_eq(error.name, SD_BUS_ERROR_LIMITS_EXCEEDED);
+	ck_assert_msg(strstr(error.message, "65536 bytes"), "%s", error.message);
+	sd_bus_error_free(&error);
+	ck_assert_int_lt(validate(huge, &error, NULL), 0);
+	ck_assert_str_eq(error.name, SD_BUS_ERROR_LIMITS_EXCEEDED);
+}
+END_TEST
+
+static uint64_t fake_usec;
+
+static uint64_t fake_clock(void)
+{
+	return __atomic_load_n(&fake_usec, __ATOMIC_SEQ_CST);
+}
+
+START_TEST(test_bus_validate_rate_limits_unprivileged_callers)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+	int ok = 0;
+
+	__atomic_store_n(&fake_usec, 1000000, __ATOMIC_SEQ_CST);
+	server_clock = fake_clock;
+	start_server(getuid() + 4242);
+	for (int i = 0; i < MANAGER_VALIDATE_BURST; i++) {
+		ck_assert_int_ge(validate(web_policy, NULL, &ok), 0);
+		ck_assert(ok);
+	}
+	ck_assert_int_lt(validate(web_policy, &error, NULL), 0);
+	ck_assert_str_eq(error.name, SD_BUS_ERROR_LIMITS_EXCEEDED);
+	ck_assert_msg(strstr(error.message, "try again in 500 ms"), "%s", error.message);
+	sd_bus_error_free(&error);
+
+	/* One interval later, one more call. */
+	__atomic_add_fetch(&fake_usec, MANAGER_VALIDATE_INTERVAL_USEC, __ATOMIC_SEQ_CST);
+	ck_assert_int_ge(validate(web_policy, NULL, &ok), 0);
+	ck_assert_int_lt(validate(web_policy, &error, NULL), 0);
+	ck_assert_str_eq(error.name, SD_BUS_ERROR_LIMITS_EXCEEDED);
+}
+END_TEST
+
+START_TEST(test_bus_validate_does_not_rate_limit_root)
+{
+	int ok = 0;
+
+	__atomic_store_n(&fake_usec, 1000000, __ATOMIC_SEQ_CST);
+	server_clock = fake_clock;
+	start_server(getuid());
+	for (int i = 0; i < 3 * MANAGER_VALIDATE_BURST; i++) {
+		ck_assert_int_ge(validate(web_policy, NULL, &ok), 0);
+		ck_assert(ok);
+	}
+}
+END_TEST
+
 static char *get_string_property(const char *name)
 {
 	char *v = NULL;
@@ -372,6 +465,9 @@ int main(void)
 	tcase_add_test(tc, test_bus_missing_cgroup_is_no_such_cgroup);
 	tcase_add_test(tc, test_bus_explain_names_the_winner);
 	tcase_add_test(tc, test_bus_validate_reports_position);
+	tcase_add_test(tc, test_bus_validate_refuses_more_than_64k_from_anyone);
+	tcase_add_test(tc, test_bus_validate_rate_limits_unprivileged_callers);
+	tcase_add_test(tc, test_bus_validate_does_not_rate_limit_root);
 	tcase_add_test(tc, test_bus_reload_bad_set_keeps_old_rules);
 	tcase_add_test(tc, test_bus_reload_requires_root);
 	tcase_add_test(tc, test_bus_properties);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <libcgroup.h>
+#include <sys/resource.h>
 
 #include "cgfs-backend.h"
 #include "cgfs.h"
@@ -176,6 +177,58 @@ START_TEST(test_cgfs_walk_visits_parents_first_and_skips_symlinks)
 	a.n = 0;
 	ck_assert_int_eq(cgfs_walk(fs, "/system.slice", collect, &a), 0);
 	ck_assert_int_eq(a.n, 2);
+}
+END_TEST
+
+#define DEEP_LEVELS 200
+
+struct deep_acc {
+	int n, deepest, reads;
+};
+
+static int count_deep(void *userdata, const char *cgroup)
+{
+	struct deep_acc *a = userdata;
+	_cleanup_free_ char *v = NULL;
+	int depth = 0;
+
+	for (const char *p = cgroup; *p; p++)
+		depth += *p == '/';
+	a->n++;
+	a->deepest = MAX(a->deepest, streq(cgroup, "/") ? 0 : depth);
+	/* Reading a knob of the visited cgroup works at every depth too. */
+	if (!streq(cgroup, "/") && cgfs_read_line(fs, cgroup, "memory.promotion.weight", &v) == 0 &&
+	    streq(v, "100"))
+		a->reads++;
+	return 0;
+}
+
+/* A directory fd per level would run out of descriptors below some depth
+ * and silently skip everything deeper: the walk must see every cgroup. */
+START_TEST(test_cgfs_walk_finds_every_cgroup_deeper_than_the_fd_limit)
+{
+	struct rlimit rl = { .rlim_cur = 64, .rlim_max = 64 };
+	struct deep_acc a = {};
+	char rel[2 * DEEP_LEVELS + 16] = "";
+
+	/* Two chains, so siblings deep down are found as well. */
+	for (int i = 0; i < DEEP_LEVELS; i++) {
+		strcat(rel, i ? "/d" : "d");
+		fake_cgroup(root, rel, true);
+	}
+	fake_cgroup(root, "d/d/d/sibling", true);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+
+	ck_assert_int_eq(cgfs_walk(fs, "/", count_deep, &a), 0);
+	/* "/", the 4 cgroups of setup(), the chain and the sibling. */
+	ck_assert_int_eq(a.n, 1 + 3 + DEEP_LEVELS + 1);
+	ck_assert_int_eq(a.deepest, DEEP_LEVELS);
+	ck_assert_int_eq(a.reads, 3 + DEEP_LEVELS + 1);
+
+	/* And from a start below the root. */
+	a = (struct deep_acc){};
+	ck_assert_int_eq(cgfs_walk(fs, "/d/d", count_deep, &a), 0);
+	ck_assert_int_eq(a.n, DEEP_LEVELS - 1 + 1);
 }
 END_TEST
 
@@ -364,6 +417,7 @@ int main(void)
 	tcase_add_test(tc, test_cgfs_vanished_cgroup_is_enoent);
 	tcase_add_test(tc, test_cgfs_walk_visits_parents_first_and_skips_symlinks);
 	tcase_add_test(tc, test_cgfs_walk_stops_on_callback_error);
+	tcase_add_test(tc, test_cgfs_walk_finds_every_cgroup_deeper_than_the_fd_limit);
 	tcase_add_test(tc, test_cgfs_read_keyed_skips_non_numeric_lines);
 	tcase_add_test(tc, test_cgfs_fault_hook_fails_operation);
 	tcase_add_test(tc, test_cgfs_directory_in_place_of_knob_fails_write);
@@ -382,6 +436,7 @@ int main(void)
 	tcase_add_test(tc, test_cgfs_refuses_dotdot_and_slash_in_names);
 	tcase_add_test(tc, test_cgfs_vanished_cgroup_is_enoent);
 	tcase_add_test(tc, test_cgfs_walk_visits_parents_first_and_skips_symlinks);
+	tcase_add_test(tc, test_cgfs_walk_finds_every_cgroup_deeper_than_the_fd_limit);
 	suite_add_tcase(s, tc);
 	return fake_run_suite(s);
 }

@@ -210,6 +210,47 @@ START_TEST(test_ctl_validate_offline_exit_codes)
 }
 END_TEST
 
+/* A FIFO would block open() until a writer comes: validate must answer at once. */
+START_TEST(test_ctl_validate_fifo_fails_promptly_naming_the_file)
+{
+	CtlOptions o = { .json = true };
+	char fifo[PATH_MAX], want[PATH_MAX + 64];
+	char *files[1] = { fifo };
+
+	fake_path(fifo, sizeof(fifo), "%s/50-web.yaml", tree);
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	ck_assert_int_eq(verb_validate(&o, files, 1, out), CGTIER_EXIT_INVALID);
+	fake_path(want, sizeof(want), "%s: not a regular file but a FIFO", fifo);
+	ck_assert_msg(strstr(output(), want), "%s", output());
+}
+END_TEST
+
+/* Out-of-range values are invalid policies like any other (exit 3), not
+ * failures to read the file (exit 1). */
+START_TEST(test_ctl_validate_range_errors_exit_invalid)
+{
+	static const char *const bodies[] = {
+		"max: 99999999999999999999M/s",
+		"max: 99999999999999999999MiB/s",
+		"weight: 4294967297",
+		"weight: 99999999999999999999",
+		"max: 16EiB/s",
+	};
+	CtlOptions o = {};
+	char p[PATH_MAX], text[512];
+	char *files[1] = { p };
+
+	fake_path(p, sizeof(p), "%s/50-range.yaml", tree);
+	for (size_t i = 0; i < ELEMENTSOF(bodies); i++) {
+		fake_path(text, sizeof(text),
+			  "version: 1\nrules:\n  - name: r\n    priority: 1\n"
+			  "    match: {cgroup: \"**\"}\n    promotion: {%s}\n", bodies[i]);
+		fake_write(tree, "50-range.yaml", text);
+		ck_assert_msg(verb_validate(&o, files, 1, out) == CGTIER_EXIT_INVALID, "%s", bodies[i]);
+	}
+}
+END_TEST
+
 START_TEST(test_ctl_validate_checks_files_as_one_set)
 {
 	CtlOptions o = {}, j = { .json = true };
@@ -299,6 +340,8 @@ int main(void)
 	tcase_add_test(tc, test_ctl_explain_and_reload);
 	tcase_add_test(tc, test_ctl_validate_offline_exit_codes);
 	tcase_add_test(tc, test_ctl_validate_checks_files_as_one_set);
+	tcase_add_test(tc, test_ctl_validate_fifo_fails_promptly_naming_the_file);
+	tcase_add_test(tc, test_ctl_validate_range_errors_exit_invalid);
 	tcase_add_test(tc, test_ctl_prometheus_names_and_escaping);
 	tcase_add_test(tc, test_ctl_rate_from_counter_delta);
 	tcase_add_test(tc, test_ctl_json_string_escapes);

@@ -254,7 +254,47 @@ END_TEST
 START_TEST(test_policy_dirs_directory_named_yaml_is_an_error)
 {
 	fake_mkdir(root, ETC "50-web.yaml");
-	load_fails(-EINVAL, ETC "50-web.yaml", 0, 0, "not a regular file");
+	load_fails(-EINVAL, ETC "50-web.yaml", 0, 0, "not a regular file but a directory: refusing to read it");
+}
+END_TEST
+
+/* open() of a FIFO waits for a writer: loading must not block on one
+ * (a hang fails the test by Check's timeout). */
+START_TEST(test_policy_dirs_fifo_named_yaml_fails_promptly)
+{
+	char p[PATH_MAX];
+
+	write_rule(ETC "10-good.yaml", "good", 1);
+	fake_path(p, sizeof(p), "%s/" ETC "50-web.yaml", root);
+	ck_assert_int_eq(mkfifo(p, 0644), 0);
+	load_fails(-EINVAL, ETC "50-web.yaml", 0, 0, "not a regular file but a FIFO: refusing to read it");
+}
+END_TEST
+
+START_TEST(test_policy_dirs_symlink_to_fifo_fails_promptly)
+{
+	char p[PATH_MAX], fifo[PATH_MAX];
+
+	fake_path(fifo, sizeof(fifo), "%s/fifo", root);
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	fake_path(p, sizeof(p), "%s/" RUN "50-web.yaml", root);
+	ck_assert_int_eq(symlink(fifo, p), 0);
+	load_fails(-EINVAL, RUN "50-web.yaml", 0, 0, "not a regular file but a FIFO: refusing to read it");
+}
+END_TEST
+
+START_TEST(test_policy_dirs_symlink_to_regular_file_loads)
+{
+	_cleanup_policy_set_free_ struct policy_set *s = NULL;
+	char p[PATH_MAX], target[PATH_MAX];
+
+	write_rule("web.yaml", "web", 1);
+	fake_path(target, sizeof(target), "%s/web.yaml", root);
+	fake_path(p, sizeof(p), "%s/" ETC "50-web.yaml", root);
+	ck_assert_int_eq(symlink(target, p), 0);
+	s = load_ok();
+	ck_assert_uint_eq(policy_set_n_rules(s), 1);
+	assert_file(s, 0, ETC "50-web.yaml", POLICY_FILE_LOADED, 1);
 }
 END_TEST
 
@@ -468,6 +508,9 @@ static Suite *policy_dirs_suite(void)
 	tcase_add_test(tc, test_policy_dirs_duplicate_name_across_files_points_at_first);
 	tcase_add_test(tc, test_policy_dirs_dangling_symlink_is_an_error);
 	tcase_add_test(tc, test_policy_dirs_directory_named_yaml_is_an_error);
+	tcase_add_test(tc, test_policy_dirs_fifo_named_yaml_fails_promptly);
+	tcase_add_test(tc, test_policy_dirs_symlink_to_fifo_fails_promptly);
+	tcase_add_test(tc, test_policy_dirs_symlink_to_regular_file_loads);
 	tcase_add_test(tc, test_policy_dirs_unreadable_file_is_an_error);
 	tcase_add_test(tc, test_policy_dirs_huge_file_is_refused_before_parsing);
 	tcase_add_test(tc, test_policy_dirs_file_exactly_at_size_limit_loads);

@@ -272,6 +272,6 @@ int verb_validate(const CtlOptions *o, char **files, size_t n, FILE *out)
 
 	if (r >= 0)
 		return CGTIER_EXIT_OK;
-	/* Content errors are the policy's fault; a file that cannot be read is not. */
-	return r == -EINVAL || r == -EFBIG ? CGTIER_EXIT_INVALID : CGTIER_EXIT_FAILURE;
+	/* Content errors (range errors too) are the policy's fault; a file that cannot be read is not. */
+	return policy_load_error_is_invalid(r) ? CGTIER_EXIT_INVALID : CGTIER_EXIT_FAILURE;
 }

@@ -23,6 +23,8 @@ static void help(void)
 	       "     --cgroup-root=PATH    cgroup2 mount (default %s)\n"
 	       "     --root=PATH           Prefix of the policy directories (default /)\n"
 	       "     --sysfs-root=PATH     sysfs mount (default %s)\n"
+	       "     --state-dir=PATH      Keep the last good rules and the knobs written here\n"
+	       "                           (default $STATE_DIRECTORY; none without it)\n"
 	       "     --backend=NAME        libcgroup (default) or openat\n"
 	       "     --user-bus            Serve on the user bus instead of the system bus\n"
 	       "     --bus-address=ADDR    Serve on the bus at ADDR\n"
@@ -38,6 +40,7 @@ static int parse_argv(int argc, char *argv[])
 		ARG_CGROUP_ROOT,
 		ARG_ROOT,
 		ARG_SYSFS_ROOT,
+		ARG_STATE_DIR,
 		ARG_BACKEND,
 		ARG_USER_BUS,
 		ARG_BUS_ADDRESS,
@@ -50,6 +53,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "cgroup-root", required_argument, NULL, ARG_CGROUP_ROOT },
 		{ "root", required_argument, NULL, ARG_ROOT },
 		{ "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
+		{ "state-dir", required_argument, NULL, ARG_STATE_DIR },
 		{ "backend", required_argument, NULL, ARG_BACKEND },
 		{ "user-bus", no_argument, NULL, ARG_USER_BUS },
 		{ "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
@@ -75,6 +79,13 @@ static int parse_argv(int argc, char *argv[])
 			break;
 		case ARG_SYSFS_ROOT:
 			arg_config.sysfs_root = optarg;
+			break;
+		case ARG_STATE_DIR:
+			if (isempty(optarg)) {
+				log_error("--state-dir needs a path");
+				return -EINVAL;
+			}
+			arg_config.state_dir = optarg;
 			break;
 		case ARG_BACKEND:
 			if (cgfs_backend_from_string(optarg, &arg_config.backend) < 0) {
@@ -110,6 +121,22 @@ static int parse_argv(int argc, char *argv[])
 	return 1;
 }
 
+/* systemd's StateDirectory= passes its paths, ":"-separated, in
+ * $STATE_DIRECTORY; the first is ours. --state-dir wins over it. */
+static int state_dir_from_environment(void)
+{
+	static char *first;
+	const char *e = getenv("STATE_DIRECTORY");
+
+	if (arg_config.state_dir || isempty(e))
+		return 0;
+	first = strndup(e, strcspn(e, ":"));
+	if (!first)
+		return log_error_errno(-ENOMEM, "Out of memory");
+	arg_config.state_dir = first;
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	_cleanup_manager_ Manager *m = NULL;
@@ -119,6 +146,9 @@ int main(int argc, char *argv[])
 	r = parse_argv(argc, argv);
 	if (r <= 0)
 		return r < 0 ? CGTIER_EXIT_USAGE : CGTIER_EXIT_OK;
+	r = state_dir_from_environment();
+	if (r < 0)
+		return CGTIER_EXIT_FAILURE;
 
 	/* sd-event takes signals through signalfd: they must be blocked. */
 	sigemptyset(&mask);

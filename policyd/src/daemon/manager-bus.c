@@ -186,18 +186,68 @@ static int method_explain(sd_bus_message *msg, void *userdata, sd_bus_error *err
 	return sd_bus_reply_method_return(msg, "s", text);
 }
 
+static uint64_t manager_now_usec(Manager *m)
+{
+	uint64_t t = 0;
+
+	if (m->clock)
+		return m->clock();
+	(void)sd_event_now(m->event, CLOCK_MONOTONIC, &t);
+	return t;
+}
+
+/* Anyone may call Validate, and parsing runs on the daemon's only thread:
+ * a size cap for all callers, a shared token bucket for all but root. */
+static int validate_check_limits(Manager *m, sd_bus_message *msg, size_t len, sd_bus_error *error)
+{
+	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+	uint64_t now;
+	uid_t uid;
+	int r;
+
+	if (len > MANAGER_VALIDATE_SIZE_MAX)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+					 "Validate accepts at most %d bytes of YAML, got %zu: "
+					 "check larger files with \"cgtierctl validate FILE\"",
+					 MANAGER_VALIDATE_SIZE_MAX, len);
+
+	r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
+	if (r >= 0)
+		r = sd_bus_creds_get_euid(creds, &uid);
+	if (r < 0)
+		return sd_bus_error_set_errnof(error, r, "Cannot identify caller: %m");
+	if (uid == m->privileged_uid)
+		return 0;
+
+	now = manager_now_usec(m);
+	if (!token_bucket_take(&m->validate_bucket, now))
+		return sd_bus_error_setf(error, SD_BUS_ERROR_LIMITS_EXCEEDED,
+					 "Too many Validate calls from unprivileged callers "
+					 "(%d at once, then one per %llu ms): try again in %llu ms",
+					 MANAGER_VALIDATE_BURST,
+					 (unsigned long long)(MANAGER_VALIDATE_INTERVAL_USEC / 1000),
+					 (unsigned long long)((token_bucket_wait_usec(&m->validate_bucket, now) + 999) / 1000));
+	return 0;
+}
+
 static int method_validate(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	_cleanup_policy_set_free_ struct policy_set *set = NULL;
 	struct policy_error err = {};
 	char buf[sizeof(err.file) + sizeof(err.message) + 64];
+	Manager *m = userdata;
 	const char *text;
+	size_t len;
 	int r;
 
 	r = sd_bus_message_read(msg, "s", &text);
 	if (r < 0)
 		return r;
-	r = policy_set_load_text("<validate>", text, strlen(text), &set, &err);
+	len = strlen(text);
+	r = validate_check_limits(m, msg, len, error);
+	if (r < 0)
+		return r;
+	r = policy_set_load_text("<validate>", text, len, &set, &err);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {

@@ -88,6 +88,7 @@ static void handle_cgroup_event(Manager *m, const struct inotify_event *ev, bool
 		/* Removed, unless a new cgroup of that name came already. */
 		if (cgfs_cgroup_exists(m->fs, parent) == 0) {
 			reconciler_forget(m->reconciler, parent);
+			manager_save_owned_knobs(m);
 			manager_forget_warnings(m, parent);
 		}
 		strmap_remove(m->cgroup_watches, key);

@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
 #include "cgtier/cgtier.h"
@@ -89,8 +90,10 @@ int manager_new(const ManagerConfig *config, sd_event *event, Manager **ret)
 		return -ENOMEM;
 	m->policy_inotify_fd = -EBADF;
 	m->cgroup_inotify_fd = -EBADF;
+	m->state_dir_fd = -EBADF;
 	m->kernel_support = -1;
 	m->privileged_uid = 0;
+	m->validate_bucket = TOKEN_BUCKET_INIT(MANAGER_VALIDATE_INTERVAL_USEC, MANAGER_VALIDATE_BURST);
 	for (size_t i = 0; i < ELEMENTSOF(m->policy_ancestor_watches); i++)
 		m->policy_ancestor_watches[i].wd = -1;
 
@@ -99,6 +102,22 @@ int manager_new(const ManagerConfig *config, sd_event *event, Manager **ret)
 	m->sysfs_root = strdup(config->sysfs_root ?: CGTIER_DEFAULT_SYSFS_ROOT);
 	if (!m->cgroup_root || !m->root_prefix || !m->sysfs_root)
 		return -ENOMEM;
+	if (config->state_dir) {
+		m->state_dir = strdup(config->state_dir);
+		if (!m->state_dir)
+			return -ENOMEM;
+		/* StateDirectory= creates it; by hand the daemon does. Without it
+		 * the daemon still runs, it only forgets across restarts. */
+		if (mkdir(m->state_dir, 0755) < 0 && errno != EEXIST)
+			log_warning_errno(errno, "Cannot create state directory %s (%m): state is not kept "
+					  "across restarts", m->state_dir);
+		else {
+			m->state_dir_fd = open(m->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (m->state_dir_fd < 0)
+				log_warning_errno(errno, "Cannot open state directory %s (%m): state is not kept "
+						  "across restarts", m->state_dir);
+		}
+	}
 
 	if (event)
 		m->event = sd_event_ref(event);
@@ -152,6 +171,7 @@ Manager *manager_free(Manager *m)
 	for (size_t i = 0; i < ELEMENTSOF(m->policy_ancestor_watches); i++)
 		free(m->policy_ancestor_watches[i].child);
 	safe_close(m->cgroup_inotify_fd);
+	safe_close(m->state_dir_fd);
 	sd_bus_flush_close_unref(m->bus);
 	strmap_free(m->cgroup_watches);
 	strmap_free(m->write_warnings);
@@ -163,6 +183,7 @@ Manager *manager_free(Manager *m)
 	free(m->cgroup_root);
 	free(m->root_prefix);
 	free(m->sysfs_root);
+	free(m->state_dir);
 	free(m);
 	return NULL;
 }
@@ -211,6 +232,32 @@ void manager_notify_status(Manager *m)
 				 reconciler_n_managed(m->reconciler));
 }
 
+/* The knobs we own, saved whenever that set changed: a restart resets
+ * those that no rule asks for any more. */
+void manager_save_owned_knobs(Manager *m)
+{
+	int r;
+
+	if (!reconciler_take_owned_changed(m->reconciler) || m->state_dir_fd < 0)
+		return;
+	r = reconciler_save_state(m->reconciler, m->state_dir_fd);
+	if (r < 0)
+		log_warning_errno(r, "Cannot save the knobs written to %s/%s (%m): after a restart, knobs of "
+				  "rules removed meanwhile may stay set", m->state_dir, RECONCILE_STATE_FILE);
+}
+
+static void manager_save_rules(Manager *m)
+{
+	int r;
+
+	if (m->state_dir_fd < 0)
+		return;
+	r = policy_set_save_state(m->policy, m->state_dir_fd);
+	if (r < 0)
+		log_warning_errno(r, "Cannot save the rule set to %s/%s (%m): a restart with a broken "
+				  "policy file would start without rules", m->state_dir, POLICY_STATE_FILE);
+}
+
 int manager_reconcile(Manager *m)
 {
 	struct reconcile_stats st = {};
@@ -218,6 +265,7 @@ int manager_reconcile(Manager *m)
 
 	manager_probe_kernel(m);
 	r = reconcile_all(m->reconciler, m->policy, &st);
+	manager_save_owned_knobs(m);
 	if (r < 0)
 		return log_error_errno(r, "Reconciling %s failed: %m", m->cgroup_root);
 	m->last_stats = st;
@@ -267,6 +315,7 @@ int manager_reload(Manager *m, char **ret_message)
 	m->policy = TAKE_PTR(set);
 	free(m->last_error);
 	m->last_error = NULL;
+	manager_save_rules(m);
 
 	r = manager_reconcile(m);
 	if (strextendf(&message, "loaded %zu rules from %zu files", policy_set_n_rules(m->policy),
@@ -283,18 +332,73 @@ int manager_reload(Manager *m, char **ret_message)
 	return r < 0 ? r : 0;
 }
 
+/* What the previous run left: the knobs it wrote (the first reconcile
+ * resets those no rule sets any more). A damaged file is only warned about. */
+static void manager_load_owned_knobs(Manager *m)
+{
+	char why[256] = "";
+	int r;
+
+	if (m->state_dir_fd < 0)
+		return;
+	r = reconciler_load_state(m->reconciler, m->state_dir_fd, why, sizeof(why));
+	if (r == -ENOENT)
+		return;
+	if (r == -EBADMSG)
+		log_warning("%s/%s: ignored, %s: knobs written before this start are not reset when no rule "
+			    "sets them", m->state_dir, RECONCILE_STATE_FILE, why);
+	else if (r < 0)
+		log_warning_errno(r, "%s/%s: cannot read (%m), ignored", m->state_dir, RECONCILE_STATE_FILE);
+	else
+		log_debug("Took over %zu cgroups with knobs written before this start",
+			  reconciler_n_managed(m->reconciler));
+	/* Saved again only once the first reconcile changed something. */
+	(void)reconciler_take_owned_changed(m->reconciler);
+}
+
+/* The policy files do not load: use the last set that did, if we have it. */
+static void manager_load_saved_rules(Manager *m)
+{
+	_cleanup_policy_set_free_ struct policy_set *set = NULL;
+	struct policy_error err = {};
+	char buf[sizeof(err.file) + sizeof(err.message) + 64];
+	int r;
+
+	if (m->state_dir_fd < 0)
+		return;
+	r = policy_set_load_state(m->state_dir_fd, &set, &err);
+	if (r == -ENOENT)
+		return;
+	if (r < 0) {
+		if (policy_error_format(&err, buf, sizeof(buf)) < 0)
+			(void)snprintf_ok(buf, sizeof(buf), "%s", strerror(-r));
+		log_warning("Saved rule set in %s ignored: %s", m->state_dir, buf);
+		return;
+	}
+	log_notice("Using the last rule set that loaded (%zu rules from %zu files, saved in %s/%s) until the "
+		   "policy files load again", policy_set_n_rules(set), policy_set_n_files(set), m->state_dir,
+		   POLICY_STATE_FILE);
+	m->policy = TAKE_PTR(set);
+}
+
 int manager_load(Manager *m)
 {
 	int r;
 
 	manager_probe_kernel(m);
+	manager_load_owned_knobs(m);
 	r = manager_reload(m, NULL);
 	if (r == -ENOMEM)
 		return r;
-	/* A bad policy at start is not fatal: the daemon runs with no rules
-	 * and serves stats until a good set arrives. */
-	if (r < 0 && !m->policy)
-		return manager_reconcile(m);
+	/* A bad policy at start is not fatal: the daemon runs with the last
+	 * set that loaded, or with no rules, and serves stats until a good
+	 * set arrives. The error stays in LastError. */
+	if (r < 0 && !m->policy) {
+		manager_load_saved_rules(m);
+		r = manager_reconcile(m);
+		manager_notify_status(m);
+		return r;
+	}
 	return 0;
 }
 
@@ -305,6 +409,7 @@ int manager_cgroup_added(Manager *m, const char *cgroup)
 
 	manager_probe_kernel(m);
 	r = reconcile_subtree(m->reconciler, m->policy, cgroup, &st);
+	manager_save_owned_knobs(m);
 	if (r < 0)
 		return log_warning_errno(r, "%s: cannot apply rules to new cgroup: %m", cgroup);
 	if (st.n_written > 0)

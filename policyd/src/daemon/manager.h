@@ -9,16 +9,26 @@
 
 #include "cgfs.h"
 #include "policy.h"
+#include "ratelimit.h"
 #include "reconcile.h"
 #include "strmap.h"
 
 #define MANAGER_RELOAD_DEBOUNCE_USEC (200 * 1000ULL)
 #define MANAGER_RESCAN_USEC (60 * 1000 * 1000ULL)
+/* Validate parses on the one thread that also applies policies: bound
+ * what anyone may send, and how often others than root may (see
+ * docs/cgtier-policyd.8.md). */
+#define MANAGER_VALIDATE_SIZE_MAX (64 * 1024)
+#define MANAGER_VALIDATE_BURST 10
+#define MANAGER_VALIDATE_INTERVAL_USEC (500 * 1000ULL)
 
 typedef struct ManagerConfig {
 	const char *cgroup_root;   /* default /sys/fs/cgroup */
 	const char *root_prefix;   /* prefix of the policy directories, default / */
 	const char *sysfs_root;    /* default /sys */
+	/* The last good rule set and the knobs written live here, so that a
+	 * restart keeps them; NULL keeps nothing (StateDirectory=). */
+	const char *state_dir;
 	cgfs_backend backend;
 } ManagerConfig;
 
@@ -29,6 +39,8 @@ typedef struct Manager {
 	char *cgroup_root;
 	char *root_prefix;
 	char *sysfs_root;
+	char *state_dir;   /* NULL: no state kept */
+	int state_dir_fd;
 
 	cgfs *fs;
 	reconciler *reconciler;
@@ -44,6 +56,10 @@ typedef struct Manager {
 
 	/* Test hook: the uid allowed to call Reload (root in production). */
 	uid_t privileged_uid;
+	/* Validate calls of everybody but privileged_uid share this bucket. */
+	struct token_bucket validate_bucket;
+	/* Test hook: CLOCK_MONOTONIC in µs for rate limits; NULL = the real one. */
+	uint64_t (*clock)(void);
 
 	int policy_inotify_fd;
 	sd_event_source *policy_inotify_source;
@@ -77,7 +93,9 @@ static inline void manager_freep(Manager **m)
 }
 #define _cleanup_manager_ __attribute__((cleanup(manager_freep)))
 
-/* First load and apply; a bad policy at start is logged and starts empty. */
+/* First load and apply. Knobs an earlier run wrote (state directory) that no
+ * rule sets any more go back to the defaults; a bad policy at start is
+ * logged and the last set that loaded (state directory) is used, or none. */
 int manager_load(Manager *m);
 
 /* Signals, inotify watches and the rescan timer (not used by tests); call
@@ -103,6 +121,9 @@ int manager_cgroup_added(Manager *m, const char *cgroup);
 int manager_canonical_cgroup(const Manager *m, const char *in, char **ret);
 
 void manager_notify_status(Manager *m);
+
+/* Saves the knobs the daemon owns to the state directory if they changed. */
+void manager_save_owned_knobs(Manager *m);
 
 /* A removed cgroup's knobs need no more warnings remembered. */
 void manager_forget_warnings(Manager *m, const char *cgroup);

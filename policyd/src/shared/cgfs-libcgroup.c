@@ -134,6 +134,11 @@ static int lcg_write(cgfs *c, const char *cgroup, const char *file, const char *
 	return ecg(cgroup_modify_cgroup(cg));
 }
 
+/* libcgroup walks with fts(3) (FTS_NOCHDIR): fts reads each directory to
+ * its end and closes it before descending, and opens by full path, so the
+ * fds it holds do not grow with depth and no cgroup is skipped for want of
+ * one (unlike a walk holding a directory fd per level; see cgfs-openat.c).
+ * Its limit is the path length, PATH_MAX, as for every cgfs path. */
 static int lcg_walk(cgfs *c, const char *start, cgfs_walk_cb cb, void *userdata)
 {
 	struct cgroup_file_info info;

@@ -148,9 +148,104 @@ static int is_subdir(int dfd, const struct dirent *de)
 	return S_ISDIR(st.st_mode);
 }
 
+/*
+ * Directory fds a walk holds at most: one per level it is inside. Deeper
+ * down, a directory's children are listed, the directory closed, and each
+ * child opened by path from the root fd (open_cgroup_dir(): same
+ * guarantees, no symlinks, nothing outside the root). Real hierarchies are
+ * a handful of levels deep; the bound keeps a pathological one from using
+ * up RLIMIT_NOFILE, which made the walk skip every cgroup below that depth.
+ */
+#define WALK_FDS_MAX 16
+
+static bool is_dot_or_dotdot(const char *name)
+{
+	return name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]));
+}
+
+/* Appends name to the canonical path of length len in place; false when
+ * the result would not fit in PATH_MAX (such a cgroup cannot be named). */
+static bool path_push(char *path, size_t len, const char *name, size_t *ret_len)
+{
+	size_t nl = strlen(name), base = len == 1 ? 0 : len; /* root is "/" */
+
+	if (base + 1 + nl + 1 > PATH_MAX)
+		return false;
+	path[base] = '/';
+	memcpy(path + base + 1, name, nl + 1);
+	*ret_len = base + 1 + nl;
+	return true;
+}
+
+/* Names of the subdirectories of d, read to the end. */
+static int list_subdirs(DIR *d, char ***ret)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	struct dirent *de;
+	size_t n = 0;
+
+	while ((errno = 0, de = readdir(d))) {
+		char **m;
+
+		if (is_dot_or_dotdot(de->d_name) || is_subdir(dirfd(d), de) <= 0)
+			continue;
+		m = reallocarray(names, n + 2, sizeof(*names));
+		if (!m)
+			return -ENOMEM;
+		names = m;
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			return -ENOMEM;
+		names[++n] = NULL;
+	}
+	if (errno != 0 && errno != ENOENT && errno != ENODEV)
+		return -errno;
+	if (!names) {
+		names = calloc(1, sizeof(*names));
+		if (!names)
+			return -ENOMEM;
+	}
+	*ret = TAKE_PTR(names);
+	return 0;
+}
+
+static int walk_dir(cgfs *c, int dfd, char *path, size_t len, unsigned depth, cgfs_walk_cb cb,
+		    void *userdata);
+
+/* Below WALK_FDS_MAX: the directory is closed before descending. */
+static int walk_children_by_path(cgfs *c, DIR *d, char *path, size_t len, unsigned depth,
+				 cgfs_walk_cb cb, void *userdata)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	int r;
+
+	r = list_subdirs(d, &names);
+	closedir(d);
+	if (r < 0)
+		return r;
+
+	for (char **name = names; *name; name++) {
+		size_t child_len;
+		int cfd;
+
+		if (!path_push(path, len, *name, &child_len))
+			continue;
+		cfd = open_cgroup_dir(c, path);
+		if (cfd >= 0)
+			r = walk_dir(c, cfd, path, child_len, depth + 1, cb, userdata);
+		/* else vanished or replaced by a symlink meanwhile: skip */
+		path[len] = 0;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* path is a buffer of PATH_MAX with the current cgroup's canonical path in it;
- * children are appended in place to avoid an allocation per cgroup. */
-static int walk_dir(cgfs *c, int dfd, char *path, size_t len, cgfs_walk_cb cb, void *userdata)
+ * children are appended in place to avoid an allocation per cgroup. dfd is
+ * consumed. */
+static int walk_dir(cgfs *c, int dfd, char *path, size_t len, unsigned depth, cgfs_walk_cb cb,
+		    void *userdata)
 {
 	DIR *d;
 	struct dirent *de;
@@ -174,32 +269,30 @@ static int walk_dir(cgfs *c, int dfd, char *path, size_t len, cgfs_walk_cb cb, v
 		safe_close(dfd);
 		return r;
 	}
+	if (depth + 1 >= WALK_FDS_MAX)
+		return walk_children_by_path(c, d, path, len, depth, cb, userdata);
 
 	r = 0;
 	while ((errno = 0, de = readdir(d))) {
-		size_t nl, base = len;
+		size_t child_len;
 		int cfd, k;
 
-		if (de->d_name[0] == '.' &&
-		    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+		if (is_dot_or_dotdot(de->d_name))
 			continue;
 		k = is_subdir(dfd, de);
 		if (k <= 0)
 			continue;
-
-		nl = strlen(de->d_name);
-		if (base == 1) /* root "/" */
-			base = 0;
-		if (base + 1 + nl + 1 > PATH_MAX)
+		if (!path_push(path, len, de->d_name, &child_len)) {
+			path[len] = 0;
 			continue;
+		}
 
 		cfd = openat(dirfd(d), de->d_name, DIR_FLAGS);
-		if (cfd < 0)
+		if (cfd < 0) {
+			path[len] = 0;
 			continue; /* vanished or replaced by a symlink: skip */
-
-		path[base] = '/';
-		memcpy(path + base + 1, de->d_name, nl + 1);
-		r = walk_dir(c, cfd, path, base + 1 + nl, cb, userdata);
+		}
+		r = walk_dir(c, cfd, path, child_len, depth + 1, cb, userdata);
 		path[len] = 0;
 		if (r < 0)
 			break;
@@ -224,7 +317,7 @@ static int openat_walk(cgfs *c, const char *start, cgfs_walk_cb cb, void *userda
 		return -ENOMEM;
 	}
 	strscpy(path, PATH_MAX, start);
-	return walk_dir(c, fd, path, strlen(path), cb, userdata);
+	return walk_dir(c, fd, path, strlen(path), 0, cb, userdata);
 }
 
 static int openat_exists(cgfs *c, const char *cgroup)

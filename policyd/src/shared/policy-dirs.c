@@ -171,13 +171,34 @@ static int fd_read_all(int fd, const char *path, size_t size_hint, char **ret_te
 	return 0;
 }
 
+static const char *file_type_to_string(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:
+		return "a directory";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	default:
+		return "of unknown type";
+	}
+}
+
 static int file_read_all(const char *path, char **ret_text, size_t *ret_len, struct policy_error *err)
 {
 	_cleanup_close_ int fd = -EBADF;
 	struct stat st;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	 * writer, forever, and the daemon with it. Symlinks are followed on
+	 * purpose (policies(5)); masks were recognised before we got here. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
 		return policy_error_set(err, path, 0, 0, r, "cannot open: %s", strerror(-r));
@@ -187,7 +208,8 @@ static int file_read_all(const char *path, char **ret_text, size_t *ret_len, str
 		return policy_error_set(err, path, 0, 0, r, "cannot stat: %s", strerror(-r));
 	}
 	if (!S_ISREG(st.st_mode))
-		return policy_error_set(err, path, 0, 0, -EINVAL, "not a regular file");
+		return policy_error_set(err, path, 0, 0, -EINVAL, "not a regular file but %s: refusing to read it",
+					file_type_to_string(st.st_mode));
 	if (st.st_size > POLICY_FILE_SIZE_MAX)
 		return policy_error_set(err, path, 0, 0, -EFBIG, "file is too large (%jd bytes, limit %d)",
 					(intmax_t)st.st_size, POLICY_FILE_SIZE_MAX);
@@ -195,8 +217,9 @@ static int file_read_all(const char *path, char **ret_text, size_t *ret_len, str
 	return fd_read_all(fd, path, (size_t)st.st_size, ret_text, ret_len, err);
 }
 
+/* Takes *text (the source of a loaded file) when the file is added. */
 static int policy_files_add(struct policy_file **files, size_t *n, const struct candidate *c,
-			    enum policy_file_state state, size_t n_rules)
+			    enum policy_file_state state, size_t n_rules, char **text, size_t text_len)
 {
 	struct policy_file *m;
 
@@ -213,6 +236,10 @@ static int policy_files_add(struct policy_file **files, size_t *n, const struct 
 	if (!m[*n].path || !m[*n].name) {
 		policy_file_done(&m[*n]);
 		return -ENOMEM;
+	}
+	if (text) {
+		m[*n].text = TAKE_PTR(*text);
+		m[*n].text_len = text_len;
 	}
 	(*n)++;
 	return 0;
@@ -247,13 +274,20 @@ static int load_group(const struct candidate *group, size_t n_group, struct poli
 			return r;
 	}
 
-	r = policy_files_add(files, n_files, &group[0], masked ? POLICY_FILE_MASKED : POLICY_FILE_LOADED, n_got);
+	/* A file with no content (empty files are valid) keeps "" as its source. */
+	if (!masked && !text) {
+		text = strdup("");
+		if (!text)
+			return policy_error_set(err, group[0].path, 0, 0, -ENOMEM, "out of memory");
+	}
+	r = policy_files_add(files, n_files, &group[0], masked ? POLICY_FILE_MASKED : POLICY_FILE_LOADED, n_got,
+			     masked ? NULL : &text, len);
 	if (r >= 0)
 		r = policy_rules_append(rules, n_rules, TAKE_PTR(got), n_got);
 	else
 		policy_rules_free(got, n_got);
 	for (size_t i = 1; r >= 0 && i < n_group; i++)
-		r = policy_files_add(files, n_files, &group[i], POLICY_FILE_OVERRIDDEN, 0);
+		r = policy_files_add(files, n_files, &group[i], POLICY_FILE_OVERRIDDEN, 0, NULL, 0);
 	if (r < 0)
 		return policy_error_set(err, group[0].path, 0, 0, r, "out of memory");
 	return 0;

@@ -56,6 +56,7 @@ void policy_file_done(struct policy_file *f)
 {
 	free(f->path);
 	free(f->name);
+	free(f->text);
 	*f = (struct policy_file){};
 }
 
@@ -236,7 +237,9 @@ int policy_set_load_text(const char *name, const char *text, size_t len, struct 
 	files[0].name = strdup(base ? base + 1 : name);
 	files[0].state = POLICY_FILE_LOADED;
 	files[0].n_rules = n_rules;
-	if (!files[0].path || !files[0].name)
+	files[0].text = strndup(text ?: "", len);
+	files[0].text_len = len;
+	if (!files[0].path || !files[0].name || !files[0].text)
 		goto oom;
 
 	return policy_set_new(rules, n_rules, files, 1, ret, err);
@@ -314,4 +317,9 @@ int promotion_setting_format(const struct promotion_setting *s, char *buf, size_
 
 	r = snprintf_ok(buf, size, "%s", t ?: "(nothing)");
 	return r < 0 ? r : 0;
+}
+
+bool policy_load_error_is_invalid(int r)
+{
+	return r == -EINVAL || r == -ERANGE || r == -EFBIG;
 }

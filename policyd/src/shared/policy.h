@@ -97,6 +97,8 @@ struct policy_file {
 	char *name;           /* basename */
 	enum policy_file_state state;
 	size_t n_rules;       /* 0 unless LOADED */
+	char *text;           /* the source of a LOADED file, kept for policy_set_save_state() */
+	size_t text_len;
 };
 
 struct policy_set;
@@ -106,11 +108,17 @@ struct policy_set;
  * POLICY_DIR_LIB below root_prefix (NULL, "" or "/" = the real root).
  * Same basename: the first directory in that list wins; a symlink to
  * /dev/null masks the basename; missing directories are fine; files apply
- * in basename order. Returns -EINVAL for invalid content, -EFBIG for a file
- * over POLICY_FILE_SIZE_MAX, the open/read errno for unreadable files,
- * -ENOMEM; on every failure *err (if not NULL) says where and why.
+ * in basename order. Returns -EINVAL for invalid content (and for a file
+ * that is not a regular file), -ERANGE for a value out of range, -EFBIG for
+ * a file over POLICY_FILE_SIZE_MAX, the open/read errno for unreadable
+ * files, -ENOMEM; on every failure *err (if not NULL) says where and why.
+ * policy_load_error_is_invalid() tells the policy's faults from the rest.
  */
 int policy_set_load_dirs(const char *root_prefix, struct policy_set **ret, struct policy_error *err);
+
+/* True when a load error is the policy's fault (-EINVAL, -ERANGE, -EFBIG),
+ * false for I/O errors and -ENOMEM. */
+bool policy_load_error_is_invalid(int r);
 
 /*
  * Loads an explicit list of files as one set, the way policy_set_load_dirs()
@@ -131,6 +139,19 @@ int policy_set_load_files(char *const *paths, size_t n, struct policy_set **ret,
  */
 int policy_set_load_text(const char *name, const char *text, size_t len, struct policy_set **ret,
 			 struct policy_error *err);
+
+/*
+ * The daemon's memory of the last set that loaded, in its state directory
+ * (StateDirectory=): the sources of the LOADED files, each with its path, in
+ * a state file (state-file.h, kind "rules"). Loading it runs the same
+ * loader on those sources, so a saved set is validated like any other;
+ * masked and overridden files are not kept.
+ */
+#define POLICY_STATE_FILE "rules.state"
+int policy_set_save_state(const struct policy_set *s, int dir_fd);
+/* -ENOENT when nothing was saved; -EBADMSG (err says why) for a damaged
+ * file; a load error as above when the saved sources no longer load. */
+int policy_set_load_state(int dir_fd, struct policy_set **ret, struct policy_error *err);
 
 /* Frees the set and every rule and file in it; NULL is fine. Returns NULL. */
 struct policy_set *policy_set_free(struct policy_set *s);

@@ -14,6 +14,8 @@ struct reconciler {
 	void *cb_userdata;
 	reconcile_visit_cb visit;
 	void *visit_userdata;
+	/* The set of owned knobs changed since the caller last asked. */
+	bool owned_changed;
 };
 
 static void entry_free(void *p)
@@ -164,13 +166,31 @@ static enum knob_result apply_knob(reconciler *r, const char *cgroup, const char
 	return KNOB_OK;
 }
 
+/* A new, empty entry for cgroup in the managed map. */
+static int entry_add(reconciler *r, const char *cgroup, struct reconcile_entry **ret)
+{
+	struct reconcile_entry *e;
+	int k;
+
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	k = strmap_put(r->managed, cgroup, e);
+	if (k < 0) {
+		free(e);
+		return k;
+	}
+	*ret = e;
+	return 0;
+}
+
 static int reconcile_cgroup(reconciler *r, const struct policy_set *set, const char *cgroup,
 			    struct reconcile_stats *st)
 {
 	const struct policy_rule *rule = NULL;
 	struct reconcile_entry *prev, *e;
 	char max[RATE_STRING_MAX], weight[16];
-	bool want_max = false, want_weight = false;
+	bool want_max = false, want_weight = false, had_max, had_weight;
 	int k;
 
 	/* The root cgroup carries no promotion knobs. */
@@ -187,6 +207,8 @@ static int reconcile_cgroup(reconciler *r, const struct policy_set *set, const c
 	prev = strmap_get(r->managed, cgroup);
 	if (!rule && !prev)
 		return 0;
+	had_max = prev && prev->owns_max;
+	had_weight = prev && prev->owns_weight;
 
 	if (rule) {
 		const struct promotion_setting *s = &rule->promotion;
@@ -226,19 +248,15 @@ static int reconcile_cgroup(reconciler *r, const struct policy_set *set, const c
 
 	if (!rule) {
 		strmap_remove(r->managed, cgroup);
+		r->owned_changed |= had_max || had_weight;
 		return 0;
 	}
 
 	e = prev;
 	if (!e) {
-		e = calloc(1, sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		k = strmap_put(r->managed, cgroup, e);
-		if (k < 0) {
-			free(e);
+		k = entry_add(r, cgroup, &e);
+		if (k < 0)
 			return k;
-		}
 	}
 	if (!streq_ptr(e->rule, rule->name)) {
 		char *n = strdup(rule->name);
@@ -252,6 +270,7 @@ static int reconcile_cgroup(reconciler *r, const struct policy_set *set, const c
 	e->owns_max = rule->promotion.has_max || rule->promotion.has_period;
 	e->owns_weight = rule->promotion.has_weight;
 	e->generation = r->generation;
+	r->owned_changed |= e->owns_max != had_max || e->owns_weight != had_weight;
 	return 0;
 
 vanished:
@@ -292,8 +311,10 @@ int reconcile_all(reconciler *r, const struct policy_set *set, struct reconcile_
 	while (strmap_iterate(r->managed, &i, &key, &value)) {
 		const struct reconcile_entry *e = value;
 
-		if (e->generation != r->generation)
+		if (e->generation != r->generation) {
+			r->owned_changed |= e->owns_max || e->owns_weight;
 			strmap_remove_current(r->managed, i);
+		}
 	}
 	if (stats)
 		*stats = st;
@@ -319,18 +340,54 @@ int reconcile_subtree(reconciler *r, const struct policy_set *set, const char *c
 
 void reconciler_forget(reconciler *r, const char *cgroup)
 {
-	size_t l = strlen(cgroup), i = 0;
+	size_t l = strlen(cgroup), i = 0, before = strmap_size(r->managed);
 	const char *key;
 
 	if (streq(cgroup, "/")) {
 		while (strmap_iterate(r->managed, &i, NULL, NULL))
 			strmap_remove_current(r->managed, i);
-		return;
+	} else {
+		strmap_remove(r->managed, cgroup);
+		while (strmap_iterate(r->managed, &i, &key, NULL))
+			if (strncmp(key, cgroup, l) == 0 && key[l] == '/')
+				strmap_remove_current(r->managed, i);
 	}
-	strmap_remove(r->managed, cgroup);
-	while (strmap_iterate(r->managed, &i, &key, NULL))
-		if (strncmp(key, cgroup, l) == 0 && key[l] == '/')
-			strmap_remove_current(r->managed, i);
+	r->owned_changed |= strmap_size(r->managed) != before;
+}
+
+int reconciler_adopt(reconciler *r, const char *cgroup, bool owns_max, bool owns_weight)
+{
+	_cleanup_free_ char *canonical = NULL;
+	struct reconcile_entry *e;
+	int k;
+
+	/* Only the canonical form: the walk reports paths that way, and an
+	 * entry under another spelling would never be visited. */
+	k = cgfs_path_normalize(cgroup, &canonical);
+	if (k < 0)
+		return k;
+	if (!streq(canonical, cgroup) || streq(cgroup, "/"))
+		return -EINVAL;
+	if (!owns_max && !owns_weight)
+		return 0;
+	e = strmap_get(r->managed, cgroup);
+	if (!e) {
+		k = entry_add(r, cgroup, &e);
+		if (k < 0)
+			return k;
+		e->generation = r->generation;
+	}
+	e->owns_max |= owns_max;
+	e->owns_weight |= owns_weight;
+	return 0;
+}
+
+bool reconciler_take_owned_changed(reconciler *r)
+{
+	bool changed = r->owned_changed;
+
+	r->owned_changed = false;
+	return changed;
 }
 
 const struct reconcile_entry *reconciler_get(const reconciler *r, const char *cgroup)

@@ -82,6 +82,28 @@ int reconcile_subtree(reconciler *r, const struct policy_set *set, const char *c
 /* Drops what is known about a removed cgroup and its descendants. */
 void reconciler_forget(reconciler *r, const char *cgroup);
 
+/*
+ * Takes over knobs an earlier run of the daemon wrote (its state file): the
+ * cgroup is managed without a rule until the next reconcile, which resets
+ * every owned knob that no rule sets any more, as it does for a rule
+ * removed while running. -EINVAL for a path that is not canonical
+ * ("/a/b") or is the root.
+ */
+int reconciler_adopt(reconciler *r, const char *cgroup, bool owns_max, bool owns_weight);
+
+/* True once after the set of owned knobs changed: time to save it. */
+bool reconciler_take_owned_changed(reconciler *r);
+
+/*
+ * The owned knobs in the state directory (state-file.h, kind "knobs": one
+ * "max" or "weight" record per owned knob, its data the cgroup path).
+ * _load_state() adopts each; -ENOENT when nothing was saved, -EBADMSG with
+ * the reason in why for a damaged file (nothing is adopted then).
+ */
+#define RECONCILE_STATE_FILE "knobs.state"
+int reconciler_save_state(const reconciler *r, int dir_fd);
+int reconciler_load_state(reconciler *r, int dir_fd, char *why, size_t why_size);
+
 const struct reconcile_entry *reconciler_get(const reconciler *r, const char *cgroup);
 size_t reconciler_n_managed(const reconciler *r);
 /* Iterates managed cgroups: *i starts at 0; false at the end. */
