@@ -8,7 +8,8 @@
 #   make check-vm   harness self-tests + VM tests on the patched kernel
 #   make bench      benchmarks (see docs/BENCHMARKS.md)
 #   make demo       build, boot the two-tier VM, show per-cgroup promotion
-#   make install    userspace into DESTDIR/PREFIX
+#   make install    userspace, unit, D-Bus policy, man pages, completion into
+#                   DESTDIR/PREFIX (make uninstall removes exactly that)
 #   make clean      remove build outputs (keeps the extracted kernel tree)
 
 TOP := $(abspath .)
@@ -25,8 +26,8 @@ PROMO_DIR := tests/selftests/promotion
 PROMO_TEST := $(B)/selftests/promotion/test_promotion_files
 
 .PHONY: all userspace vm-tools kernel selftests deps deps-userspace check \
-	check-unit check-vm bench demo install clean fuzz distclean \
-	selftests-promotion
+	check-unit check-vm bench demo install uninstall clean fuzz distclean \
+	selftests-promotion man
 
 all: userspace vm-tools
 
@@ -76,8 +77,14 @@ bench: deps
 demo: deps
 	scripts/demo.sh
 
+man:
+	$(MAKE) -C policyd man
+
 install: userspace
 	$(MAKE) -C policyd install DESTDIR=$(DESTDIR) PREFIX=$(or $(PREFIX),/usr/local)
+
+uninstall:
+	$(MAKE) -C policyd uninstall DESTDIR=$(DESTDIR) PREFIX=$(or $(PREFIX),/usr/local)
 
 clean:
 	$(MAKE) -C policyd clean

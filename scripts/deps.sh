@@ -7,7 +7,8 @@
 set -eu
 
 userspace="build-essential pkg-config libsystemd-dev libyaml-dev libcgroup-dev
-	libnuma-dev check dbus clang libclang-rt-14-dev llvm"
+	libnuma-dev check dbus clang libclang-rt-14-dev llvm scdoc bash-completion"
+# scdoc: the man pages (docs/*.scd); bash-completion: its completionsdir
 kernel="linux-source-6.12 bc bison flex libelf-dev libssl-dev ccache rsync
 	xz-utils cpio kmod patch qemu-system-x86 numactl libcap-dev libmnl-dev
 	gnuplot-nox e2fsprogs util-linux procps systemd linux-perf"
