@@ -10,6 +10,7 @@
 #   make demo       build, boot the two-tier VM, show per-cgroup promotion
 #   make install    userspace, unit, D-Bus policy, man pages, completion into
 #                   DESTDIR/PREFIX (make uninstall removes exactly that)
+#   make deb        the cgtier Debian package into build/deb/ (debian/)
 #   make clean      remove build outputs (keeps the extracted kernel tree)
 
 TOP := $(abspath .)
@@ -27,7 +28,7 @@ PROMO_TEST := $(B)/selftests/promotion/test_promotion_files
 
 .PHONY: all userspace vm-tools kernel selftests deps deps-userspace check \
 	check-unit check-vm bench demo install uninstall clean fuzz distclean \
-	selftests-promotion man
+	selftests-promotion man deb
 
 all: userspace vm-tools
 
@@ -85,6 +86,11 @@ install: userspace
 
 uninstall:
 	$(MAKE) -C policyd uninstall DESTDIR=$(DESTDIR) PREFIX=$(or $(PREFIX),/usr/local)
+
+# dpkg-buildpackage writes its results next to the source tree, so it runs in
+# a copy of the tracked files under build/deb/src; the .deb lands in build/deb.
+deb: deps-userspace
+	scripts/deb-build.sh
 
 clean:
 	$(MAKE) -C policyd clean
