@@ -11,6 +11,9 @@
 #   make install    userspace, unit, D-Bus policy, man pages, completion into
 #                   DESTDIR/PREFIX (make uninstall removes exactly that)
 #   make deb        the cgtier Debian package into build/deb/ (debian/)
+#   make kernel-deb the patched kernel as linux-image/linux-headers packages
+#                   into build/kernel-deb/, from the test-bed configuration or
+#                   KCONFIG=/boot/config-... (hours on two cores)
 #   make clean      remove build outputs (keeps the extracted kernel tree)
 
 TOP := $(abspath .)
@@ -28,7 +31,7 @@ PROMO_TEST := $(B)/selftests/promotion/test_promotion_files
 
 .PHONY: all userspace vm-tools kernel selftests deps deps-userspace check \
 	check-unit check-vm bench demo install uninstall clean fuzz distclean \
-	selftests-promotion man deb
+	selftests-promotion man deb kernel-deb
 
 all: userspace vm-tools
 
@@ -91,6 +94,10 @@ uninstall:
 # a copy of the tracked files under build/deb/src; the .deb lands in build/deb.
 deb: deps-userspace
 	scripts/deb-build.sh
+
+# Not part of make check: a distribution configuration takes hours.
+kernel-deb: deps
+	scripts/kernel-build.sh --deb
 
 clean:
 	$(MAKE) -C policyd clean

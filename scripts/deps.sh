@@ -16,9 +16,10 @@ userspace="build-essential pkg-config libsystemd-dev libyaml-dev libcgroup-dev
 # man-db: man --warnings on the installed pages
 kernel="linux-source-6.12 bc bison flex libelf-dev libssl-dev ccache rsync
 	xz-utils cpio kmod patch qemu-system-x86 numactl libcap-dev libmnl-dev
-	gnuplot-nox e2fsprogs util-linux procps systemd linux-perf"
+	gnuplot-nox e2fsprogs util-linux procps systemd linux-perf dwarves"
 # systemd: busctl, which the end-to-end test calls in the guest; linux-perf:
-# the benchmarks' PROFILE=1 (tests/vm/bench/promote.sh)
+# the benchmarks' PROFILE=1 (tests/vm/bench/promote.sh); dwarves: pahole,
+# for the BTF of a distribution configuration (make kernel-deb KCONFIG=...)
 
 case "${1:-all}" in
 userspace) want=$userspace ;;
