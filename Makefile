@@ -9,7 +9,12 @@
 #   make bench      benchmarks (see docs/BENCHMARKS.md)
 #   make bisect-check  build every prefix of the kernel series (hours; not in check)
 #   make demo       build, boot the two-tier VM, show per-cgroup promotion
-#   make install    userspace into DESTDIR/PREFIX
+#   make install    userspace, unit, D-Bus policy, man pages, completion into
+#                   DESTDIR/PREFIX (make uninstall removes exactly that)
+#   make deb        the cgtier Debian package into build/deb/ (debian/)
+#   make kernel-deb the patched kernel as linux-image/linux-headers packages
+#                   into build/kernel-deb/, from the test-bed configuration or
+#                   KCONFIG=/boot/config-... (hours on two cores)
 #   make clean      remove build outputs (keeps the extracted kernel tree)
 
 TOP := $(abspath .)
@@ -26,8 +31,8 @@ PROMO_DIR := tests/selftests/promotion
 PROMO_TEST := $(B)/selftests/promotion/test_promotion_files
 
 .PHONY: all userspace vm-tools kernel selftests deps deps-userspace check \
-	check-unit check-vm bench demo install clean fuzz distclean \
-	selftests-promotion bisect-check
+	check-unit check-vm bench demo install uninstall clean fuzz distclean \
+	selftests-promotion man deb kernel-deb bisect-check
 
 all: userspace vm-tools
 
@@ -80,8 +85,23 @@ bench: deps
 demo: deps
 	scripts/demo.sh
 
+man:
+	$(MAKE) -C policyd man
+
 install: userspace
 	$(MAKE) -C policyd install DESTDIR=$(DESTDIR) PREFIX=$(or $(PREFIX),/usr/local)
+
+uninstall:
+	$(MAKE) -C policyd uninstall DESTDIR=$(DESTDIR) PREFIX=$(or $(PREFIX),/usr/local)
+
+# dpkg-buildpackage writes its results next to the source tree, so it runs in
+# a copy of the tracked files under build/deb/src; the .deb lands in build/deb.
+deb: deps-userspace
+	scripts/deb-build.sh
+
+# Not part of make check: a distribution configuration takes hours.
+kernel-deb: deps
+	scripts/kernel-build.sh --deb
 
 clean:
 	$(MAKE) -C policyd clean

@@ -7,12 +7,19 @@
 set -eu
 
 userspace="build-essential pkg-config libsystemd-dev libyaml-dev libcgroup-dev
-	libnuma-dev check dbus clang libclang-rt-14-dev llvm"
+	libnuma-dev check dbus clang libclang-rt-14-dev llvm scdoc bash-completion
+	debhelper dpkg-dev fakeroot lintian procps systemd man-db"
+# scdoc: the man pages (docs/*.scd); bash-completion: its completionsdir and
+# _init_completion for the completion test; debhelper, dpkg-dev, fakeroot,
+# lintian: make deb and the package stage of make check; procps: /bin/kill,
+# the unit's ExecReload, which systemd-analyze verify (systemd) checks;
+# man-db: man --warnings on the installed pages
 kernel="linux-source-6.12 bc bison flex libelf-dev libssl-dev ccache rsync
 	xz-utils cpio kmod patch qemu-system-x86 numactl libcap-dev libmnl-dev
-	gnuplot-nox e2fsprogs util-linux procps systemd linux-perf"
+	gnuplot-nox e2fsprogs util-linux procps systemd linux-perf dwarves"
 # systemd: busctl, which the end-to-end test calls in the guest; linux-perf:
-# the benchmarks' PROFILE=1 (tests/vm/bench/promote.sh)
+# the benchmarks' PROFILE=1 (tests/vm/bench/promote.sh); dwarves: pahole,
+# for the BTF of a distribution configuration (make kernel-deb KCONFIG=...)
 
 case "${1:-all}" in
 userspace) want=$userspace ;;

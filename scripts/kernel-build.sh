@@ -14,9 +14,20 @@
 #      option the fragments ask for (the last value, where two set it) stuck;
 #   4. build bzImage (and modules) in $KB/obj with ccache.
 #
+# With --deb (make kernel-deb), step 4 is the kernel's bindeb-pkg instead:
+# linux-image, linux-headers (and linux-libc-dev) packages of the patched
+# kernel, release suffix -cgtier, in build/kernel-deb. By default from the
+# test-bed configuration above; with KCONFIG=/boot/config-... from that
+# configuration plus only the series' own fragments (40-kmigrated,
+# 50-offload, without their KUnit suites and the test-only DMA engine),
+# with Debian's signing-key paths cleared. Such a distribution
+# configuration builds thousands of modules, and with its debug info a
+# linux-image-dbg package as well: hours on two cores, gigabytes of disk.
+#
 # Environment: KB (default build/kernel, build/kernel-bench with --bench:
 # obj/, modroot/, bzImage), KS (default build/kernel: pristine/, src/),
 # SRC (default $KS/src: the patched tree), JOBS (default nproc),
+# KCONFIG (--deb: the configuration to start from),
 # SERIES (series files relative to the checkout, space-separated; default
 # "kernel/patches/series kernel/longterm-pin/series"), PATCHES=N (apply only
 # the first N patches of them all), MISSING_OPTIONS_OK=1 (an option that
@@ -31,10 +42,18 @@ variant=test
 case "${1:-}" in
 '') ;;
 --bench) variant=bench ;;
-*) echo "usage: $0 [--bench]" >&2; exit 2 ;;
+--deb) variant=deb ;;
+*) echo "usage: $0 [--bench|--deb]" >&2; exit 2 ;;
 esac
+KCONFIG=${KCONFIG:-}
+if [ -n "$KCONFIG" ] && [ "$variant" != deb ]; then
+	echo "kernel-build: KCONFIG is for --deb only" >&2
+	exit 2
+fi
 if [ "$variant" = bench ]; then
 	KB=${KB:-$top/build/kernel-bench}
+elif [ "$variant" = deb ]; then
+	KB=${KB:-$top/build/kernel-deb}
 else
 	KB=${KB:-$top/build/kernel}
 fi
@@ -50,6 +69,7 @@ KERNEL_TARBALL=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 die() { echo "kernel-build: $*" >&2; exit 1; }
 log() { echo "kernel-build: $*"; }
 
+[ -z "$KCONFIG" ] || [ -r "$KCONFIG" ] || die "KCONFIG=$KCONFIG: no such file"
 [ -r "$KERNEL_TARBALL" ] ||
 	die "$KERNEL_TARBALL missing: install Debian's linux-source-6.12 (scripts/deps.sh does)"
 
@@ -110,14 +130,33 @@ export KBUILD_BUILD_TIMESTAMP="2024-11-17" KBUILD_BUILD_USER="cgtier" KBUILD_BUI
 mk=(make -s -C "$SRC" O="$KB/obj" CC="$cc" HOSTCC=gcc -j"$JOBS")
 [ "${V:-0}" = 1 ] && mk=(make -C "$SRC" O="$KB/obj" CC="$cc" HOSTCC=gcc -j"$JOBS" V=1)
 
-frags=("$top"/kernel/config/*.config)
+if [ -n "$KCONFIG" ]; then
+	# The test bed's fragments (debug checks, trimming, 9p root) have no
+	# business in a distribution kernel; the series' own options do, less
+	# the KUnit suites and the test-only software DMA engine.
+	mkdir -p "$KB"
+	grep -hv -e '_KUNIT_TEST=' -e 'DMA_SWCOPY_TEST=' "$top"/kernel/config/40-kmigrated.config \
+		"$top"/kernel/config/50-offload.config >"$KB/cgtier-deb.config"
+	frags=("$KB/cgtier-deb.config")
+else
+	frags=("$top"/kernel/config/*.config)
+fi
 [ "$variant" = bench ] && frags+=("$top"/kernel/config/bench/*.config)
-cfg_sum=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
+cfg_sum=$(cat ${KCONFIG:+"$KCONFIG"} "${frags[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$KB/obj/.config" ] || [ "$(cat "$KB/obj/.cgtier-config" 2>/dev/null)" != "$cfg_sum" ]; then
-	log "configuring: defconfig + kvm_guest.config + ${frags[*]##*/}"
 	mkdir -p "$KB/obj"
-	"${mk[@]}" defconfig >/dev/null
-	"${mk[@]}" kvm_guest.config >/dev/null
+	if [ -n "$KCONFIG" ]; then
+		log "configuring: $KCONFIG + ${frags[*]##*/}"
+		cp "$KCONFIG" "$KB/obj/.config"
+		# Debian's configuration names certificates that only its own
+		# build tree has; an empty list builds with a generated key.
+		"$SRC/scripts/config" --file "$KB/obj/.config" \
+			--set-str SYSTEM_TRUSTED_KEYS '' --set-str SYSTEM_REVOCATION_KEYS ''
+	else
+		log "configuring: defconfig + kvm_guest.config + ${frags[*]##*/}"
+		"${mk[@]}" defconfig >/dev/null
+		"${mk[@]}" kvm_guest.config >/dev/null
+	fi
 	KCONFIG_CONFIG="$KB/obj/.config" "$SRC/scripts/kconfig/merge_config.sh" \
 		-m -O "$KB/obj" "$KB/obj/.config" "${frags[@]}" >/dev/null
 	"${mk[@]}" olddefconfig >/dev/null
@@ -153,8 +192,23 @@ for opt in "${order[@]}"; do
 	esac
 done
 [ "$bad" = 0 ] || die "config fragment options did not stick (dependencies missing?)"
+if grep -q '^CONFIG_DEBUG_INFO_BTF=y' "$KB/obj/.config" && ! command -v pahole >/dev/null; then
+	die "the configuration wants BTF (CONFIG_DEBUG_INFO_BTF), which needs pahole: install dwarves (scripts/deps.sh does)"
+fi
 
 start=$(date +%s)
+if [ "$variant" = deb ]; then
+	# bindeb-pkg writes the packages into the parent of the object tree.
+	rm -f "$KB"/linux-*.deb "$KB"/linux-*.buildinfo "$KB"/linux-*.changes
+	log "building linux-image and linux-headers packages with -j$JOBS"
+	# The packages' maintainer, as in debian/control: no invented person.
+	DEBFULLNAME="cgtier developers" DEBEMAIL=cgtier@localhost \
+		"${mk[@]}" LOCALVERSION=-cgtier KDEB_SOURCENAME=linux-cgtier bindeb-pkg
+	end=$(date +%s)
+	log "done in $((end - start)) s ($ver, $n patch(es)):"
+	ls "$KB"/linux-*.deb
+	exit 0
+fi
 log "building bzImage and modules with -j$JOBS"
 "${mk[@]}" bzImage modules
 "${mk[@]}" INSTALL_MOD_PATH="$KB/modroot" INSTALL_MOD_STRIP=1 modules_install >/dev/null

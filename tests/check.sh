@@ -40,6 +40,7 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 	stage userspace build userspace make -s -C policyd all tests
 	stage unit make -s -C policyd check
 	stage deploy deploy/check.sh
+	stage package tests/package-check.sh
 	if [ -f policyd/fuzz/Makefile ]; then
 		stage fuzz-smoke make -s -C policyd/fuzz smoke
 	fi
