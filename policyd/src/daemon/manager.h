@@ -17,7 +17,7 @@
 #define MANAGER_RESCAN_USEC (60 * 1000 * 1000ULL)
 /* Validate parses on the one thread that also applies policies: bound
  * what anyone may send, and how often others than root may (see
- * docs/cgtier-policyd.8.md). */
+ * docs/cgtier-policyd.8.scd). */
 #define MANAGER_VALIDATE_SIZE_MAX (64 * 1024)
 #define MANAGER_VALIDATE_BURST 10
 #define MANAGER_VALIDATE_INTERVAL_USEC (500 * 1000ULL)

@@ -197,7 +197,7 @@ static int file_read_all(const char *path, char **ret_text, size_t *ret_len, str
 
 	/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
 	 * writer, forever, and the daemon with it. Symlinks are followed on
-	 * purpose (policies(5)); masks were recognised before we got here. */
+	 * purpose (cgtier-policies(5)); masks were recognised before we got here. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;

@@ -6,7 +6,7 @@
 #include "policy-internal.h"
 #include "policy-yaml.h"
 
-/* Validates the schema of docs/policies.5.md on top of the checked YAML tree. */
+/* Validates the schema of docs/cgtier-policies.5.scd on top of the checked YAML tree. */
 
 struct loader {
 	const char *path;

@@ -4,7 +4,7 @@
 /*
  * cgtier promotion policies: loading, validation and resolution.
  *
- * A policy_set is built from YAML files (docs/policies.5.md), validated as a
+ * A policy_set is built from YAML files (docs/cgtier-policies.5.scd), validated as a
  * whole, and immutable afterwards: the daemon swaps whole sets on reload and
  * keeps the last good one when loading fails. Nothing here touches cgroupfs
  * or prints; every function returns 0 (or a documented positive value) or a

@@ -3,7 +3,7 @@
 
 /*
  * Small versioned record files for the daemon's state directory
- * (StateDirectory=, docs/cgtier-policyd.8.md). A file is
+ * (StateDirectory=, docs/cgtier-policyd.8.scd). A file is
  *
  *     cgtier-state 1 KIND\n
  *     TAG LENGTH\n DATA \n          (once per record; DATA is LENGTH raw bytes)
