@@ -281,6 +281,95 @@ START_TEST(test_ctl_json_string_escapes)
 }
 END_TEST
 
+/* A delegated user names a cgroup with ESC ] (OSC), BEL and a C1 CSI
+ * (U+009B): none of it may reach the terminal raw. */
+#define EVIL_NAME "ev\033]0;x\007il\xc2\x9b.service"
+#define EVIL_ESCAPED "ev\\x1b]0;x\\x07il\\xc2\\x9b.service"
+
+static void assert_no_raw_controls(const char *s)
+{
+	ck_assert_msg(!strchr(s, '\033') && !strchr(s, '\007') && !strstr(s, "\xc2\x9b") &&
+		      !strchr(s, '\xff'), "raw control characters in: %s", s);
+}
+
+START_TEST(test_ctl_human_output_escapes_control_characters)
+{
+	CtlOptions o = { .interval_sec = 0.01, .iterations = 1 };
+
+	fake_cgroup(tree, "cgroup/system.slice/" EVIL_NAME, true);
+	start_server(0);
+	ck_assert_int_eq(verb_list(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "/system.slice/" EVIL_ESCAPED), "%s", output());
+	assert_no_raw_controls(output());
+
+	rewind(out);
+	ck_assert_int_eq(verb_top(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "/system.slice/" EVIL_ESCAPED), "%s", output());
+	assert_no_raw_controls(output());
+
+	rewind(out);
+	ck_assert_int_eq(verb_explain(client, &o, "/system.slice/" EVIL_NAME, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "web"), "%s", output());
+	ck_assert_msg(strchr(output(), '\n'), "explanation lost its line breaks: %s", output());
+	assert_no_raw_controls(output());
+
+	rewind(out);
+	{
+		char *cg[] = { (char *)"/system.slice/" EVIL_NAME };
+
+		ck_assert_int_eq(verb_stats(client, &o, cg, 1, out), CGTIER_EXIT_OK);
+		ck_assert_msg(strstr(output(), EVIL_ESCAPED), "%s", output());
+		assert_no_raw_controls(output());
+	}
+}
+END_TEST
+
+START_TEST(test_ctl_json_output_of_hostile_name_is_valid_json)
+{
+	CtlOptions o = { .json = true };
+
+	fake_cgroup(tree, "cgroup/system.slice/" EVIL_NAME, true);
+	start_server(0);
+	ck_assert_int_eq(verb_list(client, &o, out), CGTIER_EXIT_OK);
+	/* Controls as \u escapes, the stray byte as U+FFFD: valid UTF-8 JSON. */
+	ck_assert_msg(strstr(output(), "\"/system.slice/ev\\u001b]0;x\\u0007il\\u009b.service\""),
+		      "%s", output());
+	assert_no_raw_controls(output());
+}
+END_TEST
+
+/* D-Bus strings must be UTF-8: one such name used to fail the whole list. */
+START_TEST(test_ctl_list_survives_cgroup_name_not_utf8)
+{
+	CtlOptions o = {}, j = { .json = true };
+
+	fake_cgroup(tree, "cgroup/system.slice/bad\xff.service", true);
+	start_server(0);
+	ck_assert_int_eq(verb_list(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "/system.slice/bad\\xff.service"), "%s", output());
+	ck_assert_msg(strstr(output(), "/system.slice/a.service"), "%s", output());
+	assert_no_raw_controls(output());
+	rewind(out);
+	ck_assert_int_eq(verb_list(client, &j, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "\"cgroup\":\"/system.slice/bad\\\\xff.service\""), "%s", output());
+}
+END_TEST
+
+START_TEST(test_ctl_json_string_escapes_del_c1_and_invalid_utf8)
+{
+	/* DEL, C1 NEL, a lone continuation byte, an overlong '/', then é kept. */
+	json_string(out, "a\x7f\xc2\x85\x80\xc0\xaf\xc3\xa9");
+	ck_assert_str_eq(output(), "\"a\\u007f\\u0085\\ufffd\\ufffd\\ufffd\xc3\xa9\"");
+}
+END_TEST
+
+START_TEST(test_ctl_prometheus_label_replaces_invalid_utf8)
+{
+	prometheus_label_value(out, "a\xff\xc3\xa9\"");
+	ck_assert_str_eq(output(), "\"a\xef\xbf\xbd\xc3\xa9\\\"\"");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ctl");
@@ -302,6 +391,11 @@ int main(void)
 	tcase_add_test(tc, test_ctl_prometheus_names_and_escaping);
 	tcase_add_test(tc, test_ctl_rate_from_counter_delta);
 	tcase_add_test(tc, test_ctl_json_string_escapes);
+	tcase_add_test(tc, test_ctl_human_output_escapes_control_characters);
+	tcase_add_test(tc, test_ctl_json_output_of_hostile_name_is_valid_json);
+	tcase_add_test(tc, test_ctl_list_survives_cgroup_name_not_utf8);
+	tcase_add_test(tc, test_ctl_json_string_escapes_del_c1_and_invalid_utf8);
+	tcase_add_test(tc, test_ctl_prometheus_label_replaces_invalid_utf8);
 	suite_add_tcase(s, tc);
 	return fake_run_suite(s);
 }

@@ -4,6 +4,7 @@
 #include "cgtier/bus.h"
 #include "cgtier/cgtier.h"
 #include "ctl.h"
+#include "escape.h"
 #include "log.h"
 #include "util.h"
 
@@ -96,14 +97,21 @@ int ctl_connect(const CtlOptions *o, sd_bus **ret)
 int ctl_bus_error_exit(const char *what, int r, const sd_bus_error *error)
 {
 	if (error && sd_bus_error_is_set(error)) {
-		log_error("%s: %s", what, error->message ?: error->name);
+		_cleanup_free_ char *w = text_escape(what, 0),
+				    *m = text_escape(error->message ?: error->name, 0);
+
+		log_error("%s: %s", strna(w), strna(m));
 		if (sd_bus_error_has_name(error, CGTIER_BUS_ERROR_INVALID_PATH))
 			return CGTIER_EXIT_USAGE;
 		if (sd_bus_error_has_name(error, CGTIER_BUS_ERROR_NO_SUCH_CGROUP))
 			return CGTIER_EXIT_NOT_FOUND;
 		return CGTIER_EXIT_FAILURE;
 	}
-	log_error_errno(r, "%s: %m", what);
+	{
+		_cleanup_free_ char *w = text_escape(what, 0);
+
+		log_error_errno(r, "%s: %m", strna(w));
+	}
 	return CGTIER_EXIT_FAILURE;
 }
 

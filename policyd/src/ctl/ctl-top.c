@@ -7,6 +7,7 @@
 
 #include "cgtier/cgtier.h"
 #include "ctl.h"
+#include "escape.h"
 #include "rate.h"
 #include "util.h"
 
@@ -103,8 +104,12 @@ int verb_top(sd_bus *bus, const CtlOptions *o, FILE *out)
 								  limit, sizeof(limit));
 				}
 			}
-			fprintf(out, "%-44s %-16s %14s %12" PRIu64 " %12" PRIu64 "\n",
-				l.items[i].cgroup, limit, rate_s, promoted, throttled);
+			{
+				_cleanup_free_ char *cg = text_escape(l.items[i].cgroup, 0);
+
+				fprintf(out, "%-44s %-16s %14s %12" PRIu64 " %12" PRIu64 "\n",
+					strna(cg), limit, rate_s, promoted, throttled);
+			}
 		}
 		fflush(out);
 

@@ -4,6 +4,7 @@
 #include "cgtier/bus.h"
 #include "cgtier/cgtier.h"
 #include "ctl.h"
+#include "escape.h"
 #include "log.h"
 #include "policy.h"
 #include "rate.h"
@@ -58,19 +59,30 @@ int verb_status(sd_bus *bus, const CtlOptions *o, FILE *out)
 		return CGTIER_EXIT_OK;
 	}
 
-	fprintf(out, "cgtier-policyd %s (%s backend, cgroup root %s)\n", st.version, st.backend,
-		st.cgroup_root);
+	{
+		_cleanup_free_ char *v = text_escape(st.version, 0), *b = text_escape(st.backend, 0),
+				    *root = text_escape(st.cgroup_root, 0);
+
+		fprintf(out, "cgtier-policyd %s (%s backend, cgroup root %s)\n", strna(v), strna(b),
+			strna(root));
+	}
 	fprintf(out, "Kernel support: %s\n",
 		st.kernel_supports_knobs ? "yes" :
 		streq(st.kernel_support, "unknown") ? "unknown (no cgroup with the memory controller yet)" :
 		"no: promotion rules inactive (need the cgtier kernel series)");
 	fprintf(out, "Rules: %" PRIu32 "\nManaged cgroups: %" PRIu32 "\n", st.rules,
 		st.managed_cgroups);
-	if (!isempty(st.last_error))
-		fprintf(out, "Last reload failed: %s\n", st.last_error);
+	if (!isempty(st.last_error)) {
+		fputs("Last reload failed: ", out);
+		fputs_escaped(st.last_error, out);
+		fputc('\n', out);
+	}
 	fputs("Policy files:\n", out);
-	while (sd_bus_message_read(files, "(ssu)", &path, &state, &n_rules) > 0)
-		fprintf(out, "  %-50s %-10s %" PRIu32 " rules\n", path, state, n_rules);
+	while (sd_bus_message_read(files, "(ssu)", &path, &state, &n_rules) > 0) {
+		_cleanup_free_ char *p = text_escape(path, 0), *s = text_escape(state, 0);
+
+		fprintf(out, "  %-50s %-10s %" PRIu32 " rules\n", strna(p), strna(s), n_rules);
+	}
 	return CGTIER_EXIT_OK;
 }
 
@@ -102,9 +114,13 @@ int verb_list(sd_bus *bus, const CtlOptions *o, FILE *out)
 		return CGTIER_EXIT_OK;
 	}
 	fprintf(out, "%-50s %-20s %s\n", "CGROUP", "RULE", "SETTING");
-	for (size_t i = 0; i < l.n; i++)
-		fprintf(out, "%-50s %-20s %s\n", l.items[i].cgroup, l.items[i].rule,
-			l.items[i].setting);
+	for (size_t i = 0; i < l.n; i++) {
+		_cleanup_free_ char *cg = text_escape(l.items[i].cgroup, 0),
+				    *rule = text_escape(l.items[i].rule, 0),
+				    *setting = text_escape(l.items[i].setting, 0);
+
+		fprintf(out, "%-50s %-20s %s\n", strna(cg), strna(rule), strna(setting));
+	}
 	return CGTIER_EXIT_OK;
 }
 
@@ -197,7 +213,7 @@ int verb_explain(sd_bus *bus, const CtlOptions *o, const char *cgroup, FILE *out
 		json_string(out, text);
 		fputs("}\n", out);
 	} else
-		fputs(text, out);
+		fputs_escaped(text, out);
 	return CGTIER_EXIT_OK;
 }
 

@@ -60,6 +60,9 @@ int ctl_bus_error_exit(const char *what, int r, const sd_bus_error *error);
 
 /* ctl-output.c */
 void json_string(FILE *f, const char *s);
+/* Human output: control characters and invalid UTF-8 as \xNN (line breaks
+ * kept); every name or text from the daemon goes through it or ctl_escape. */
+void fputs_escaped(const char *s, FILE *f);
 void prometheus_label_value(FILE *f, const char *s);
 /* Writes the node_exporter textfile format for n cgroups' stats. */
 void prometheus_write(FILE *f, const char *const *cgroups, const struct cgroup_stats *stats,

@@ -6,6 +6,7 @@
 
 #include "cgtier/bus.h"
 #include "cgtier/cgtier.h"
+#include "escape.h"
 #include "log.h"
 #include "manager.h"
 #include "stats.h"
@@ -29,6 +30,22 @@ static int cgroup_arg(Manager *m, sd_bus_message *msg, sd_bus_error *error, char
 	return 0;
 }
 
+/* D-Bus strings must be UTF-8, cgroup names need not be (a delegated user
+ * picks them): such a name goes out with the offending bytes as \xNN rather
+ * than failing the whole reply. *ret is s itself, or a copy to free. */
+static int bus_string(const char *s, char **to_free, const char **ret)
+{
+	if (utf8_is_valid(s)) {
+		*ret = s;
+		return 0;
+	}
+	*to_free = text_escape(s, ESCAPE_INVALID_ONLY | ESCAPE_KEEP_NEWLINE);
+	if (!*to_free)
+		return -ENOMEM;
+	*ret = *to_free;
+	return 0;
+}
+
 static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -45,12 +62,16 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
 	if (r < 0)
 		return r;
 	while (reconciler_iterate(m->reconciler, &i, &cgroup, &e)) {
+		_cleanup_free_ char *escaped = NULL;
 		char human[128], max[RATE_STRING_MAX] = "";
 
 		if (promotion_setting_format(&e->setting, human, sizeof(human)) < 0)
 			human[0] = 0;
 		if (promotion_setting_to_max_string(&e->setting, max, sizeof(max)) < 0)
 			max[0] = 0;
+		r = bus_string(cgroup, &escaped, &cgroup);
+		if (r < 0)
+			return r;
 		r = sd_bus_message_append(reply, "(ssssu)", cgroup, strempty(e->rule), human, max,
 					  e->setting.has_weight ? e->setting.weight : 0);
 		if (r < 0)
@@ -165,8 +186,9 @@ static int method_get_topology(sd_bus_message *msg, void *userdata, sd_bus_error
 
 static int method_explain(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	_cleanup_free_ char *cgroup = NULL, *text = NULL;
+	_cleanup_free_ char *cgroup = NULL, *text = NULL, *escaped = NULL;
 	Manager *m = userdata;
+	const char *t;
 	int r;
 
 	r = cgroup_arg(m, msg, error, &cgroup);
@@ -183,7 +205,10 @@ static int method_explain(sd_bus_message *msg, void *userdata, sd_bus_error *err
 					 "Invalid cgroup path \"%s\"", cgroup);
 	if (r < 0)
 		return sd_bus_error_set_errnof(error, r, "Cannot explain %s: %m", cgroup);
-	return sd_bus_reply_method_return(msg, "s", text);
+	r = bus_string(text, &escaped, &t);
+	if (r < 0)
+		return r;
+	return sd_bus_reply_method_return(msg, "s", t);
 }
 
 static int method_validate(sd_bus_message *msg, void *userdata, sd_bus_error *error)
