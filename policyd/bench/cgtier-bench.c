@@ -5,6 +5,8 @@
  *   - the same on real cgroupfs when root on a cgroup2 /sys/fs/cgroup
  *   - new cgroup -> knob written latency through inotify
  *   - GetCgroupStats p50/p99 over a socketpair
+ *   - cgtierctl stats --prometheus of all 10,000 managed cgroups (the verb
+ *     itself, in-process, over the same socketpair)
  *   - resident memory and idle wake-ups of the real daemon with 10,000 cgroups
  *     (idle window CGTIER_BENCH_IDLE_SECONDS, default 65: one rescan period)
  * Usage: cgtier-bench PATH-TO-cgtier-policyd
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include "cgtier/bus.h"
+#include "ctl.h"
 #include "log.h"
 #include "manager.h"
 #include "policy.h"
@@ -318,6 +321,37 @@ static void *server_main(void *p)
 	return NULL;
 }
 
+/* What a node_exporter textfile cron job runs, minus process start-up. */
+static void bench_ctl_prometheus(sd_bus *client)
+{
+	CtlOptions o = { .prometheus = true };
+	double t[RUNS];
+	size_t bytes = 0;
+
+	for (int run = 0; run < RUNS; run++) {
+		char *buf = NULL;
+		size_t size = 0;
+		FILE *f = open_memstream(&buf, &size);
+		double t0 = now();
+		int r;
+
+		if (!f)
+			exit(1);
+		r = verb_stats(client, &o, NULL, 0, f);
+		t[run] = now() - t0;
+		fclose(f);
+		if (r != 0) {
+			fprintf(stderr, "stats --prometheus failed: %d\n", r);
+			exit(1);
+		}
+		bytes = size;
+		free(buf);
+	}
+	printf("bench: ctl_stats_prometheus_%d_cgroups_s median=%.3f goal<=0.5 ratio=%.2f "
+	       "output_bytes=%zu\n", N_CGROUPS, percentile(t, RUNS, 0.5),
+	       percentile(t, RUNS, 0.5) / 0.5, bytes);
+}
+
 static void bench_latency_and_stats(const char *tree, const char *cgroot)
 {
 	struct server s = { .cgroup_root = cgroot, .prefix = tree };
@@ -412,6 +446,7 @@ static void bench_latency_and_stats(const char *tree, const char *cgroot)
 	 * scheduling on a loaded 2-core machine). */
 	printf("bench: get_cgroup_stats_cpu_us_per_call %.1f (client and server)\n",
 	       (cpu1 - cpu0) * 1e6 / (double)ELEMENTSOF(calls));
+	bench_ctl_prometheus(client);
 	sd_bus_flush_close_unref(client);
 	pthread_join(th, NULL);
 }
