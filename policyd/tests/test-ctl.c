@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgtierctl's verbs against a manager served over a socketpair, and its
  * formatters on their own. Output goes to a memory stream. */
+#include <inttypes.h>
+
 #include "bus-server.h"
 #include "cgtier/cgtier.h"
 #include "ctl.h"
@@ -370,6 +372,64 @@ START_TEST(test_ctl_prometheus_label_replaces_invalid_utf8)
 }
 END_TEST
 
+/* Messages the client has sent so far: sd-bus numbers them, so the cookie
+ * of a Ping's request counts every call before it. */
+static uint64_t calls_so_far(void)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	uint64_t cookie;
+
+	ck_assert_int_ge(sd_bus_call_method(client, NULL, "/", "org.freedesktop.DBus.Peer", "Ping",
+					    NULL, &reply, NULL), 0);
+	ck_assert_int_ge(sd_bus_message_get_reply_cookie(reply, &cookie), 0);
+	return cookie;
+}
+
+static uint64_t prometheus_scrape_calls(void)
+{
+	CtlOptions o = { .prometheus = true };
+	uint64_t before = calls_so_far();
+
+	ck_assert_int_eq(verb_stats(client, &o, NULL, 0, out), CGTIER_EXIT_OK);
+	return calls_so_far() - before - 1;
+}
+
+/* 10,000 cgroups were 10,000 GetCgroupStats round trips (3.9 s). */
+START_TEST(test_ctl_stats_all_managed_takes_calls_independent_of_cgroups)
+{
+	uint64_t one, many;
+	char p[64];
+
+	start_server(0);
+	one = prometheus_scrape_calls();
+	stop_server();
+	for (int i = 0; i < 20; i++) {
+		snprintf(p, sizeof(p), "cgroup/system.slice/s%d.service", i);
+		fake_cgroup(tree, p, true);
+	}
+	start_server(0);
+	rewind(out);
+	many = prometheus_scrape_calls();
+	ck_assert_msg(strstr(output(), "cgtier_promotion_promoted_pages_total{cgroup=\"/system.slice/s19.service\"} 7\n"),
+		      "%s", output());
+	ck_assert_msg(one == many, "1 managed cgroup: %" PRIu64 " calls, 21: %" PRIu64, one, many);
+}
+END_TEST
+
+/* Every managed cgroup, also one whose name is not UTF-8 (sent escaped, so
+ * a per-name GetCgroupStats could never find it again). */
+START_TEST(test_ctl_stats_all_managed_includes_name_not_utf8)
+{
+	CtlOptions j = { .json = true };
+
+	fake_cgroup(tree, "cgroup/system.slice/bad\xff.service", true);
+	start_server(0);
+	ck_assert_int_eq(verb_stats(client, &j, NULL, 0, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "{\"cgroup\":\"/system.slice/bad\\\\xff.service\",\"promotion\":{\"candidates\":10"),
+		      "%s", output());
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ctl");
@@ -394,6 +454,8 @@ int main(void)
 	tcase_add_test(tc, test_ctl_human_output_escapes_control_characters);
 	tcase_add_test(tc, test_ctl_json_output_of_hostile_name_is_valid_json);
 	tcase_add_test(tc, test_ctl_list_survives_cgroup_name_not_utf8);
+	tcase_add_test(tc, test_ctl_stats_all_managed_takes_calls_independent_of_cgroups);
+	tcase_add_test(tc, test_ctl_stats_all_managed_includes_name_not_utf8);
 	tcase_add_test(tc, test_ctl_json_string_escapes_del_c1_and_invalid_utf8);
 	tcase_add_test(tc, test_ctl_prometheus_label_replaces_invalid_utf8);
 	suite_add_tcase(s, tc);

@@ -182,17 +182,21 @@ void stats_write_json(FILE *f, const char *cgroup, const struct cgroup_stats *s)
 	fputs("]}", f);
 }
 
+static int cmp_key_cgroup(const void *key, const void *item)
+{
+	return strcmp(key, ((const struct ctl_cgroup *)item)->cgroup);
+}
+
+/* l is sorted (ctl_list_cgroups): a scan per cgroup made 10,000 cgroups
+ * 10^8 comparisons. */
 static const struct ctl_cgroup *find_managed(const struct ctl_cgroup_list *l, const char *cgroup)
 {
 	_cleanup_free_ char *canonical = NULL;
 
 	/* Paths given on the command line may be spelled "a/b" or "/a/b/". */
-	if (cgfs_path_normalize(cgroup, &canonical) < 0)
+	if (cgfs_path_normalize(cgroup, &canonical) < 0 || l->n == 0)
 		return NULL;
-	for (size_t i = 0; i < l->n; i++)
-		if (streq(l->items[i].cgroup, canonical))
-			return &l->items[i];
-	return NULL;
+	return bsearch(canonical, l->items, l->n, sizeof(*l->items), cmp_key_cgroup);
 }
 
 void prometheus_write_limits(FILE *f, const char *const *cgroups, size_t n,

@@ -20,6 +20,11 @@ uint64_t ctl_rate_bytes_per_sec(uint64_t before, uint64_t after, double seconds,
 	return (uint64_t)((double)(after - before) * (double)page_size / seconds + 0.5);
 }
 
+static int cmp_key_stats(const void *key, const void *item)
+{
+	return strcmp(key, ((const struct ctl_cgroup_stats *)item)->cgroup);
+}
+
 static volatile sig_atomic_t top_stop;
 
 static void on_top_signal(int sig)
@@ -49,6 +54,8 @@ int verb_top(sd_bus *bus, const CtlOptions *o, FILE *out)
 
 	for (unsigned it = 0; !top_stop && (o->iterations == 0 || it < o->iterations); it++) {
 		_cleanup_(ctl_cgroup_list_done) struct ctl_cgroup_list l = {};
+		_cleanup_(ctl_stats_list_done) struct ctl_stats_list all = {};
+		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 		_cleanup_free_ uint64_t *cur = NULL;
 		double t;
 		int r;
@@ -65,6 +72,10 @@ int verb_top(sd_bus *bus, const CtlOptions *o, FILE *out)
 		r = ctl_list_cgroups(bus, &l);
 		if (r < 0)
 			return ctl_bus_error_exit("Cannot list cgroups", r, NULL);
+		/* Two calls a refresh, not one per cgroup. */
+		r = ctl_list_cgroup_stats(bus, &all, &error);
+		if (r < 0)
+			return ctl_bus_error_exit("Cannot read statistics", r, &error);
 		t = now_sec();
 		cur = calloc(MAX(l.n, (size_t)1), sizeof(*cur));
 		if (!cur)
@@ -75,15 +86,17 @@ int verb_top(sd_bus *bus, const CtlOptions *o, FILE *out)
 		fprintf(out, "%-44s %-16s %14s %12s %12s\n", "CGROUP", "LIMIT", "RATE", "PROMOTED",
 			"THROTTLED");
 		for (size_t i = 0; i < l.n; i++) {
-			_cleanup_(cgroup_stats_done) struct cgroup_stats s = {};
+			const struct ctl_cgroup_stats *cs;
 			uint64_t promoted = 0, throttled = 0, rate = 0;
 			char limit[RATE_STRING_MAX] = "-", rate_s[RATE_STRING_MAX] = "-";
 			bool have_prev = false;
 
-			if (ctl_get_stats(bus, l.items[i].cgroup, &s, NULL) < 0)
+			cs = all.n ? bsearch(l.items[i].cgroup, all.items, all.n, sizeof(*all.items),
+					     cmp_key_stats) : NULL;
+			if (!cs)
 				continue;
-			(void)cgroup_stats_get(&s, "promoted", &promoted);
-			(void)cgroup_stats_get(&s, "throttled", &throttled);
+			(void)cgroup_stats_get(&cs->stats, "promoted", &promoted);
+			(void)cgroup_stats_get(&cs->stats, "throttled", &throttled);
 			cur[i] = promoted;
 			for (size_t j = 0; j < n_prev; j++)
 				if (prev_names[j] && streq(prev_names[j], l.items[i].cgroup)) {

@@ -128,6 +128,7 @@ int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE 
 {
 	_cleanup_(ctl_daemon_state_done) struct ctl_daemon_state st = {};
 	_cleanup_(ctl_cgroup_list_done) struct ctl_cgroup_list l = {};
+	_cleanup_(ctl_stats_list_done) struct ctl_stats_list all = {};
 	_cleanup_free_ struct cgroup_stats *stats = NULL;
 	_cleanup_free_ const char **names = NULL;
 	size_t k = 0;
@@ -141,16 +142,21 @@ int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE 
 		r = ctl_get_daemon_state(bus, &st, &error);
 		if (r < 0)
 			return ctl_bus_error_exit("Cannot query cgtier-policyd", r, &error);
-	}
-
-	/* No path: every managed cgroup (what a metrics scrape wants). The
-	 * list also gives the limits that --prometheus exports. */
-	if (n == 0 || o->prometheus) {
+		/* The limits that --prometheus exports. */
 		r = ctl_list_cgroups(bus, &l);
 		if (r < 0)
 			return ctl_bus_error_exit("Cannot list cgroups", r, NULL);
-		if (n == 0)
-			n = l.n;
+	}
+
+	/* No path: every managed cgroup (what a metrics scrape wants), all
+	 * in one call. */
+	if (n == 0) {
+		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+		r = ctl_list_cgroup_stats(bus, &all, &error);
+		if (r < 0)
+			return ctl_bus_error_exit("Cannot read statistics", r, &error);
+		n = all.n;
 	}
 	stats = calloc(MAX(n, (size_t)1), sizeof(*stats));
 	names = calloc(MAX(n, (size_t)1), sizeof(*names));
@@ -159,17 +165,19 @@ int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE 
 
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-		const char *cg = cgroups ? cgroups[i] : l.items[i].cgroup;
 
-		r = ctl_get_stats(bus, cg, &stats[k], &error);
-		if (r < 0) {
-			/* A managed cgroup may vanish between list and read. */
-			if (!cgroups && sd_bus_error_has_name(&error, CGTIER_BUS_ERROR_NO_SUCH_CGROUP))
-				continue;
-			ret = ctl_bus_error_exit(cg, r, &error);
+		if (!cgroups) {
+			/* Borrowed from the list, which frees them. */
+			stats[k] = all.items[i].stats;
+			names[k++] = all.items[i].cgroup;
 			continue;
 		}
-		names[k++] = cg;
+		r = ctl_get_stats(bus, cgroups[i], &stats[k], &error);
+		if (r < 0) {
+			ret = ctl_bus_error_exit(cgroups[i], r, &error);
+			continue;
+		}
+		names[k++] = cgroups[i];
 	}
 
 	if (o->prometheus) {
@@ -188,8 +196,9 @@ int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE 
 		for (size_t i = 0; i < k; i++)
 			stats_write_text(out, names[i], &stats[i]);
 
-	for (size_t i = 0; i < k; i++)
-		cgroup_stats_done(&stats[i]);
+	if (cgroups)
+		for (size_t i = 0; i < k; i++)
+			cgroup_stats_done(&stats[i]);
 	return ret;
 }
 

@@ -36,6 +36,19 @@ struct ctl_cgroup_list {
 
 void ctl_cgroup_list_done(struct ctl_cgroup_list *l);
 
+/* Statistics of many cgroups, sorted by path. */
+struct ctl_cgroup_stats {
+	char *cgroup;
+	struct cgroup_stats stats;
+};
+
+struct ctl_stats_list {
+	struct ctl_cgroup_stats *items;
+	size_t n;
+};
+
+void ctl_stats_list_done(struct ctl_stats_list *l);
+
 /* The daemon's own properties, as status and stats --prometheus show them. */
 struct ctl_daemon_state {
 	char *version;
@@ -55,6 +68,9 @@ int ctl_connect(const CtlOptions *o, sd_bus **ret);
 int ctl_get_daemon_state(sd_bus *bus, struct ctl_daemon_state *ret, sd_bus_error *error);
 int ctl_list_cgroups(sd_bus *bus, struct ctl_cgroup_list *ret);
 int ctl_get_stats(sd_bus *bus, const char *cgroup, struct cgroup_stats *ret, sd_bus_error *error);
+/* Every managed cgroup's statistics in one call (ListCgroupStats); from a
+ * daemon without that method, ListCgroups and one call per cgroup. */
+int ctl_list_cgroup_stats(sd_bus *bus, struct ctl_stats_list *ret, sd_bus_error *error);
 /* Maps a failed call to an exit code and prints the error once. */
 int ctl_bus_error_exit(const char *what, int r, const sd_bus_error *error);
 

@@ -83,6 +83,36 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
 	return sd_bus_send(NULL, reply, NULL);
 }
 
+/* One cgroup's statistics, the a{st}bta(ut) of GetCgroupStats. */
+static int append_stats(sd_bus_message *reply, const struct cgroup_stats *s)
+{
+	int r;
+
+	r = sd_bus_message_open_container(reply, 'a', "{st}");
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s->n_promotion; i++) {
+		r = sd_bus_message_append(reply, "{st}", s->promotion[i].key, s->promotion[i].value);
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_append(reply, "bt", s->has_pgpromote_success, s->pgpromote_success);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "(ut)");
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s->n_nodes; i++) {
+		r = sd_bus_message_append(reply, "(ut)", s->nodes[i].node, s->nodes[i].bytes);
+		if (r < 0)
+			return r;
+	}
+	return sd_bus_message_close_container(reply);
+}
+
 static int method_get_cgroup_stats(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -104,25 +134,53 @@ static int method_get_cgroup_stats(sd_bus_message *msg, void *userdata, sd_bus_e
 	r = sd_bus_message_new_method_return(msg, &reply);
 	if (r < 0)
 		return r;
-	r = sd_bus_message_open_container(reply, 'a', "{st}");
+	r = append_stats(reply, &s);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < s.n_promotion; i++) {
-		r = sd_bus_message_append(reply, "{st}", s.promotion[i].key, s.promotion[i].value);
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+/* Every managed cgroup's statistics in one reply: a scrape of 10,000
+ * cgroups was 10,000 round trips through the bus daemon. */
+static int method_list_cgroup_stats(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	Manager *m = userdata;
+	const struct reconcile_entry *e;
+	const char *cgroup;
+	size_t i = 0;
+	int r;
+
+	r = sd_bus_message_new_method_return(msg, &reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "(sa{st}bta(ut))");
+	if (r < 0)
+		return r;
+	while (reconciler_iterate(m->reconciler, &i, &cgroup, &e)) {
+		_cleanup_(cgroup_stats_done) struct cgroup_stats s = {};
+		_cleanup_free_ char *escaped = NULL;
+		const char *name;
+
+		r = stats_read(m->fs, cgroup, &s);
+		if (r == -ENOMEM)
+			return r;
+		/* Gone since the last walk, or unreadable: one cgroup must not
+		 * fail everybody's scrape. */
+		if (r < 0) {
+			log_debug_errno(r, "Statistics of %s skipped: %m", cgroup);
+			continue;
+		}
+		r = bus_string(cgroup, &escaped, &name);
 		if (r < 0)
 			return r;
-	}
-	r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	r = sd_bus_message_append(reply, "bt", s.has_pgpromote_success, s.pgpromote_success);
-	if (r < 0)
-		return r;
-	r = sd_bus_message_open_container(reply, 'a', "(ut)");
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < s.n_nodes; i++) {
-		r = sd_bus_message_append(reply, "(ut)", s.nodes[i].node, s.nodes[i].bytes);
+		r = sd_bus_message_open_container(reply, 'r', "sa{st}bta(ut)");
+		if (r >= 0)
+			r = sd_bus_message_append(reply, "s", name);
+		if (r >= 0)
+			r = append_stats(reply, &s);
+		if (r >= 0)
+			r = sd_bus_message_close_container(reply);
 		if (r < 0)
 			return r;
 	}
@@ -368,6 +426,9 @@ static const sd_bus_vtable manager_vtable[] = {
 				 SD_BUS_PARAM(promotion) SD_BUS_PARAM(has_pgpromote_success)
 				 SD_BUS_PARAM(pgpromote_success) SD_BUS_PARAM(node_bytes),
 				 method_get_cgroup_stats, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_NAMES(CGTIER_BUS_METHOD_LIST_CGROUP_STATS, NULL, SD_BUS_PARAM(),
+				 "a(sa{st}bta(ut))", SD_BUS_PARAM(stats),
+				 method_list_cgroup_stats, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_NAMES("GetTopology", NULL, SD_BUS_PARAM(),
 				 "a(ubbitt)a(uau)", SD_BUS_PARAM(nodes) SD_BUS_PARAM(tiers),
 				 method_get_topology, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -97,15 +97,35 @@ char *text_escape(const char *s, unsigned flags)
 	return out;
 }
 
+/* Length of the prefix of s that needs no escaping in JSON or Prometheus:
+ * printable ASCII but '"' and '\\'. Written with one fwrite(): a scrape of
+ * 10,000 cgroups writes 140,000 labels. */
+static size_t plain_prefix(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f && s[i] != '"' &&
+	       s[i] != '\\')
+		i++;
+	return i;
+}
+
 void json_string_write(FILE *f, const char *s)
 {
 	size_t n = strlen(s);
 
 	fputc('"', f);
 	for (size_t i = 0; i < n;) {
+		size_t plain = plain_prefix(s + i, n - i);
 		uint32_t c;
-		int len = utf8_decode(s + i, n - i, &c);
+		int len;
 
+		if (plain) {
+			fwrite(s + i, 1, plain, f);
+			i += plain;
+			continue;
+		}
+		len = utf8_decode(s + i, n - i, &c);
 		if (len < 0) {
 			fputs("\\ufffd", f);
 			i++;
@@ -132,9 +152,16 @@ void prometheus_label_write(FILE *f, const char *s)
 
 	fputc('"', f);
 	for (size_t i = 0; i < n;) {
+		size_t plain = plain_prefix(s + i, n - i);
 		uint32_t c;
-		int len = utf8_decode(s + i, n - i, &c);
+		int len;
 
+		if (plain) {
+			fwrite(s + i, 1, plain, f);
+			i += plain;
+			continue;
+		}
+		len = utf8_decode(s + i, n - i, &c);
 		if (len < 0) {
 			fputs("\xef\xbf\xbd", f);
 			i++;
