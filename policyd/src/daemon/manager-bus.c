@@ -168,7 +168,8 @@ static int method_list_cgroup_stats(sd_bus_message *msg, void *userdata, sd_bus_
 		/* Gone since the last walk, or unreadable: one cgroup must not
 		 * fail everybody's scrape. */
 		if (r < 0) {
-			log_debug_errno(r, "Statistics of %s skipped: %m", cgroup);
+			(void)log_cgroup_full_errno(LOG_DEBUG, r, cgroup, e->rule,
+						    "Statistics of %s skipped: %m", cgroup);
 			continue;
 		}
 		r = bus_string(cgroup, &escaped, &name);
