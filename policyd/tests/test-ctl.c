@@ -430,6 +430,72 @@ START_TEST(test_ctl_stats_all_managed_includes_name_not_utf8)
 }
 END_TEST
 
+/* --json used to be ignored: top printed its table (and, on a terminal,
+ * the clear-screen sequence) to a consumer expecting JSON. */
+START_TEST(test_ctl_top_json_prints_one_array_per_refresh)
+{
+	CtlOptions o = { .json = true, .interval_sec = 0.01, .iterations = 2 };
+	const char *second;
+
+	start_server(0);
+	ck_assert_int_eq(verb_top(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_msg(!strstr(output(), "CGROUP") && output()[0] == '[', "%s", output());
+	ck_assert_ptr_nonnull(strstr(output(),
+		"[{\"cgroup\":\"/system.slice/a.service\",\"limit_bytes_per_second\":67108864,"
+		"\"rate_bytes_per_second\":null,\"promoted\":7,\"throttled\":2}]\n"));
+	second = strchr(output(), '\n') + 1;
+	ck_assert_str_eq(second,
+		"[{\"cgroup\":\"/system.slice/a.service\",\"limit_bytes_per_second\":67108864,"
+		"\"rate_bytes_per_second\":0,\"promoted\":7,\"throttled\":2}]\n");
+}
+END_TEST
+
+START_TEST(test_ctl_no_legend_drops_table_headers)
+{
+	CtlOptions o = { .no_legend = true, .interval_sec = 0.01, .iterations = 1 };
+
+	start_server(0);
+	ck_assert_int_eq(verb_list(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strncmp(output(), "/system.slice/a.service ", 24) == 0, "%s", output());
+	rewind(out);
+	ck_assert_int_eq(verb_top(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strncmp(output(), "/system.slice/a.service ", 24) == 0, "%s", output());
+}
+END_TEST
+
+START_TEST(test_ctl_pager_only_on_a_terminal_and_without_no_pager)
+{
+	CtlOptions o = {}, no = { .no_pager = true };
+
+	setenv("CGTIER_PAGER", "cat", 1);
+	ck_assert_ptr_null(pager_command());
+	setenv("CGTIER_PAGER", "", 1);
+	ck_assert_ptr_null(pager_command());
+	unsetenv("CGTIER_PAGER");
+	setenv("SYSTEMD_PAGER", "more", 1);
+	ck_assert_str_eq(pager_command(), "more");
+	ck_assert_int_eq(pager_open(&o, false), 0);
+	ck_assert_int_eq(pager_open(&no, true), 0);
+}
+END_TEST
+
+START_TEST(test_ctl_pager_receives_stdout)
+{
+	CtlOptions o = {};
+	char cmd[PATH_MAX + 16], file[PATH_MAX];
+	_cleanup_free_ char *got = NULL;
+
+	fake_path(file, sizeof(file), "%s/paged", tree);
+	fake_path(cmd, sizeof(cmd), "cat > %s", file);
+	setenv("CGTIER_PAGER", cmd, 1);
+	ck_assert_int_eq(pager_open(&o, true), 1);
+	printf("through the pager\n");
+	pager_close();
+	got = fake_read(tree, "paged");
+	ck_assert_str_eq(got, "through the pager\n");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ctl");
@@ -456,6 +522,10 @@ int main(void)
 	tcase_add_test(tc, test_ctl_list_survives_cgroup_name_not_utf8);
 	tcase_add_test(tc, test_ctl_stats_all_managed_takes_calls_independent_of_cgroups);
 	tcase_add_test(tc, test_ctl_stats_all_managed_includes_name_not_utf8);
+	tcase_add_test(tc, test_ctl_top_json_prints_one_array_per_refresh);
+	tcase_add_test(tc, test_ctl_no_legend_drops_table_headers);
+	tcase_add_test(tc, test_ctl_pager_only_on_a_terminal_and_without_no_pager);
+	tcase_add_test(tc, test_ctl_pager_receives_stdout);
 	tcase_add_test(tc, test_ctl_json_string_escapes_del_c1_and_invalid_utf8);
 	tcase_add_test(tc, test_ctl_prometheus_label_replaces_invalid_utf8);
 	suite_add_tcase(s, tc);

@@ -25,6 +25,14 @@ static int cmp_key_stats(const void *key, const void *item)
 	return strcmp(key, ((const struct ctl_cgroup_stats *)item)->cgroup);
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+
+	/* A name the previous round could not keep (NULL) sorts first. */
+	return x && y ? strcmp(x, y) : x ? 1 : y ? -1 : 0;
+}
+
 static volatile sig_atomic_t top_stop;
 
 static void on_top_signal(int sig)
@@ -81,15 +89,23 @@ int verb_top(sd_bus *bus, const CtlOptions *o, FILE *out)
 		if (!cur)
 			return CGTIER_EXIT_FAILURE;
 
-		if (tty)
-			fputs("\033[H\033[2J", out);
-		fprintf(out, "%-44s %-16s %14s %12s %12s\n", "CGROUP", "LIMIT", "RATE", "PROMOTED",
-			"THROTTLED");
-		for (size_t i = 0; i < l.n; i++) {
+		/* --json: one array per refresh, one line each (JSON lines), no
+		 * screen control. */
+		if (o->json)
+			fputc('[', out);
+		else {
+			if (tty)
+				fputs("\033[H\033[2J", out);
+			if (!o->no_legend)
+				fprintf(out, "%-44s %-16s %14s %12s %12s\n", "CGROUP", "LIMIT", "RATE",
+					"PROMOTED", "THROTTLED");
+		}
+		for (size_t i = 0, k = 0; i < l.n; i++) {
 			const struct ctl_cgroup_stats *cs;
-			uint64_t promoted = 0, throttled = 0, rate = 0;
+			uint64_t promoted = 0, throttled = 0, rate = 0, limit_bps = 0;
 			char limit[RATE_STRING_MAX] = "-", rate_s[RATE_STRING_MAX] = "-";
-			bool have_prev = false;
+			char *const *p = NULL;
+			bool has_limit = false;
 
 			cs = all.n ? bsearch(l.items[i].cgroup, all.items, all.n, sizeof(*all.items),
 					     cmp_key_stats) : NULL;
@@ -98,32 +114,49 @@ int verb_top(sd_bus *bus, const CtlOptions *o, FILE *out)
 			(void)cgroup_stats_get(&cs->stats, "promoted", &promoted);
 			(void)cgroup_stats_get(&cs->stats, "throttled", &throttled);
 			cur[i] = promoted;
-			for (size_t j = 0; j < n_prev; j++)
-				if (prev_names[j] && streq(prev_names[j], l.items[i].cgroup)) {
-					rate = ctl_rate_bytes_per_sec(prev[j], promoted, t - last, page);
-					have_prev = true;
-					break;
-				}
-			if (have_prev)
+			/* Both rounds are sorted by path. */
+			if (n_prev > 0)
+				p = bsearch(&l.items[i].cgroup, prev_names, n_prev, sizeof(*prev_names),
+					    cmp_names);
+			if (p) {
+				rate = ctl_rate_bytes_per_sec(prev[p - prev_names], promoted, t - last, page);
 				(void)rate_format(rate, rate_s, sizeof(rate_s));
+			}
 			if (!isempty(l.items[i].max)) {
 				uint64_t max, period;
 
 				if (promotion_max_parse(l.items[i].max, &max, &period) >= 0) {
 					if (max == PROMOTION_MAX_UNLIMITED)
 						strscpy(limit, sizeof(limit), "unlimited");
-					else
-						(void)rate_format((uint64_t)((double)max * 1e6 / (double)period),
-								  limit, sizeof(limit));
+					else {
+						limit_bps = (uint64_t)((double)max * 1e6 / (double)period);
+						has_limit = true;
+						(void)rate_format(limit_bps, limit, sizeof(limit));
+					}
 				}
 			}
-			{
+			if (o->json) {
+				fputs(k++ ? ",{\"cgroup\":" : "{\"cgroup\":", out);
+				json_string(out, l.items[i].cgroup);
+				if (has_limit)
+					fprintf(out, ",\"limit_bytes_per_second\":%" PRIu64, limit_bps);
+				else
+					fputs(",\"limit_bytes_per_second\":null", out);
+				if (p)
+					fprintf(out, ",\"rate_bytes_per_second\":%" PRIu64, rate);
+				else
+					fputs(",\"rate_bytes_per_second\":null", out);
+				fprintf(out, ",\"promoted\":%" PRIu64 ",\"throttled\":%" PRIu64 "}",
+					promoted, throttled);
+			} else {
 				_cleanup_free_ char *cg = text_escape(l.items[i].cgroup, 0);
 
 				fprintf(out, "%-44s %-16s %14s %12" PRIu64 " %12" PRIu64 "\n",
 					strna(cg), limit, rate_s, promoted, throttled);
 			}
 		}
+		if (o->json)
+			fputs("]\n", out);
 		fflush(out);
 
 		/* Keep this round's names: the list owns them until the next round. */

@@ -113,7 +113,8 @@ int verb_list(sd_bus *bus, const CtlOptions *o, FILE *out)
 		fputs("]\n", out);
 		return CGTIER_EXIT_OK;
 	}
-	fprintf(out, "%-50s %-20s %s\n", "CGROUP", "RULE", "SETTING");
+	if (!o->no_legend)
+		fprintf(out, "%-50s %-20s %s\n", "CGROUP", "RULE", "SETTING");
 	for (size_t i = 0; i < l.n; i++) {
 		_cleanup_free_ char *cg = text_escape(l.items[i].cgroup, 0),
 				    *rule = text_escape(l.items[i].rule, 0),

@@ -15,6 +15,8 @@
 typedef struct CtlOptions {
 	bool json;
 	bool prometheus;
+	bool no_legend;        /* tables without their header line */
+	bool no_pager;
 	bool user_bus;
 	const char *bus_address;
 	double interval_sec;   /* top */
@@ -103,6 +105,13 @@ int verb_explain(sd_bus *bus, const CtlOptions *o, const char *cgroup, FILE *out
 int verb_reload(sd_bus *bus, const CtlOptions *o, FILE *out);
 /* Offline: no daemon, the policy library directly. */
 int verb_validate(const CtlOptions *o, char **files, size_t n, FILE *out);
+
+/* ctl-pager.c: pipes stdout into a pager when tty and not --no-pager;
+ * 1 if started, 0 if not wanted, negative errno. pager_close() (also fine
+ * from atexit()) ends the output and waits for the pager. */
+const char *pager_command(void);
+int pager_open(const CtlOptions *o, bool tty);
+void pager_close(void);
 
 /* Promotion rate in bytes/s from two readings of "promoted" (pages). */
 uint64_t ctl_rate_bytes_per_sec(uint64_t before, uint64_t after, double seconds,

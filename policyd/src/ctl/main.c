@@ -24,6 +24,8 @@ static void help(void)
 	       "     --version         Show the version\n"
 	       "     --json            JSON output\n"
 	       "     --prometheus      stats: node_exporter textfile format\n"
+	       "     --no-legend       Tables without their header line\n"
+	       "     --no-pager        Do not pipe output into a pager\n"
 	       "  -i --interval=SEC    top: refresh interval (default 1)\n"
 	       "  -n --iterations=N    top: stop after N refreshes\n"
 	       "     --user            Talk to the daemon on the user bus\n"
@@ -32,14 +34,26 @@ static void help(void)
 	       "3 invalid policy (validate, reload), 4 no such cgroup.\n");
 }
 
+/* Like systemctl: page what people read, never top (it redraws) or reload. */
+static void maybe_page(const CtlOptions *o, const char *verb)
+{
+	if (streq(verb, "top") || streq(verb, "reload") || o->prometheus)
+		return;
+	if (pager_open(o, isatty(STDOUT_FILENO)) > 0)
+		atexit(pager_close);
+}
+
 int main(int argc, char *argv[])
 {
-	enum { ARG_VERSION = 0x100, ARG_JSON, ARG_PROMETHEUS, ARG_USER, ARG_BUS_ADDRESS };
+	enum { ARG_VERSION = 0x100, ARG_JSON, ARG_PROMETHEUS, ARG_USER, ARG_BUS_ADDRESS,
+	       ARG_NO_LEGEND, ARG_NO_PAGER };
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, ARG_VERSION },
 		{ "json", no_argument, NULL, ARG_JSON },
 		{ "prometheus", no_argument, NULL, ARG_PROMETHEUS },
+		{ "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+		{ "no-pager", no_argument, NULL, ARG_NO_PAGER },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "user", no_argument, NULL, ARG_USER },
@@ -66,6 +80,12 @@ int main(int argc, char *argv[])
 			break;
 		case ARG_PROMETHEUS:
 			o.prometheus = true;
+			break;
+		case ARG_NO_LEGEND:
+			o.no_legend = true;
+			break;
+		case ARG_NO_PAGER:
+			o.no_pager = true;
 			break;
 		case 'i':
 			o.interval_sec = strtod(optarg, &end);
@@ -102,6 +122,7 @@ int main(int argc, char *argv[])
 			log_error("validate needs at least one file");
 			return CGTIER_EXIT_USAGE;
 		}
+		maybe_page(&o, verb);
 		return verb_validate(&o, argv + optind, (size_t)(argc - optind), stdout);
 	}
 
@@ -117,6 +138,7 @@ int main(int argc, char *argv[])
 		return CGTIER_EXIT_USAGE;
 	}
 
+	maybe_page(&o, verb);
 	r = ctl_connect(&o, &bus);
 	if (r < 0) {
 		log_error_errno(r, "Cannot connect to the bus: %m");
