@@ -496,6 +496,154 @@ START_TEST(test_ctl_pager_receives_stdout)
 }
 END_TEST
 
+/* --- a fake systemd on its own socketpair, for unit names --- */
+
+static int fake_get_unit(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	const char *name;
+	int r;
+
+	r = sd_bus_message_read(msg, "s", &name);
+	if (r < 0)
+		return r;
+	if (streq(name, "a.service"))
+		return sd_bus_reply_method_return(msg, "o", "/org/freedesktop/systemd1/unit/a_2eservice");
+	if (streq(name, "dead.service"))
+		return sd_bus_reply_method_return(msg, "o", "/org/freedesktop/systemd1/unit/dead_2eservice");
+	return sd_bus_error_setf(error, "org.freedesktop.systemd1.NoSuchUnit", "Unit %s not loaded.",
+				 name);
+}
+
+static int fake_control_group(sd_bus *bus, const char *path, const char *interface,
+			      const char *property, sd_bus_message *reply, void *userdata,
+			      sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "s", userdata);
+}
+
+static const sd_bus_vtable fake_manager_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("GetUnit", "s", "o", fake_get_unit, 0),
+	SD_BUS_VTABLE_END
+};
+
+static const sd_bus_vtable fake_service_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("ControlGroup", "s", fake_control_group, 0, 0),
+	SD_BUS_VTABLE_END
+};
+
+static int systemd_fd;
+static pthread_t systemd_thread;
+static sd_bus *systemd_client;
+
+static void *fake_systemd_main(void *p)
+{
+	sd_bus *bus = NULL;
+	sd_event *e = NULL;
+	sd_id128_t id;
+
+	if (sd_event_new(&e) >= 0 && sd_bus_new(&bus) >= 0 &&
+	    sd_bus_set_fd(bus, systemd_fd, systemd_fd) >= 0 && sd_id128_randomize(&id) >= 0 &&
+	    sd_bus_set_server(bus, true, id) >= 0 && sd_bus_set_anonymous(bus, true) >= 0 &&
+	    sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/systemd1",
+				     "org.freedesktop.systemd1.Manager", fake_manager_vtable, NULL) >= 0 &&
+	    sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/systemd1/unit/a_2eservice",
+				     "org.freedesktop.systemd1.Service", fake_service_vtable,
+				     (void *)"/system.slice/a.service") >= 0 &&
+	    sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/systemd1/unit/dead_2eservice",
+				     "org.freedesktop.systemd1.Service", fake_service_vtable,
+				     (void *)"") >= 0 &&
+	    sd_bus_start(bus) >= 0 && sd_bus_attach_event(bus, e, 0) >= 0 &&
+	    sd_bus_set_exit_on_disconnect(bus, true) >= 0)
+		(void)sd_event_loop(e);
+	sd_bus_flush_close_unref(bus);
+	sd_event_unref(e);
+	return NULL;
+}
+
+static void start_fake_systemd(void)
+{
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	systemd_fd = sv[0];
+	ck_assert_int_eq(pthread_create(&systemd_thread, NULL, fake_systemd_main, NULL), 0);
+	ck_assert_int_ge(sd_bus_new(&systemd_client), 0);
+	ck_assert_int_ge(sd_bus_set_fd(systemd_client, sv[1], sv[1]), 0);
+	ck_assert_int_ge(sd_bus_start(systemd_client), 0);
+}
+
+static void stop_fake_systemd(void)
+{
+	systemd_client = sd_bus_flush_close_unref(systemd_client);
+	pthread_join(systemd_thread, NULL);
+}
+
+START_TEST(test_ctl_arg_kinds)
+{
+	ck_assert_int_eq(ctl_arg_kind("1234"), CTL_ARG_PID);
+	ck_assert_int_eq(ctl_arg_kind("nginx.service"), CTL_ARG_UNIT);
+	ck_assert_int_eq(ctl_arg_kind("user-1000.slice"), CTL_ARG_UNIT);
+	ck_assert_int_eq(ctl_arg_kind("session-3.scope"), CTL_ARG_UNIT);
+	/* Anything with a slash is a cgroup path, unit-like or not. */
+	ck_assert_int_eq(ctl_arg_kind("/system.slice"), CTL_ARG_PATH);
+	ck_assert_int_eq(ctl_arg_kind("system.slice/a.service"), CTL_ARG_PATH);
+	ck_assert_int_eq(ctl_arg_kind("0"), CTL_ARG_PATH);
+	ck_assert_int_eq(ctl_arg_kind("12a"), CTL_ARG_PATH);
+	ck_assert_int_eq(ctl_arg_kind(".service"), CTL_ARG_PATH);
+}
+END_TEST
+
+START_TEST(test_ctl_explain_and_stats_accept_a_pid)
+{
+	char proc[PATH_MAX];
+	CtlOptions o = { .proc_root = proc };
+	char *args[] = { (char *)"4242" }, *gone[] = { (char *)"4243" };
+
+	fake_path(proc, sizeof(proc), "%s/proc", tree);
+	fake_mkdir(tree, "proc/4242");
+	fake_write(tree, "proc/4242/cgroup", "0::/system.slice/a.service\n");
+	start_server(0);
+	ck_assert_int_eq(verb_explain(client, &o, "4242", out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "effective: web"), "%s", output());
+	rewind(out);
+	ck_assert_int_eq(verb_stats(client, &o, args, 1, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strncmp(output(), "/system.slice/a.service\n", 24) == 0, "%s", output());
+	ck_assert_ptr_nonnull(strstr(output(), "promoted"));
+
+	/* No such process: a clear error and "not found". */
+	ck_assert_int_eq(verb_explain(client, &o, "4243", out), CGTIER_EXIT_NOT_FOUND);
+	ck_assert_int_eq(verb_stats(client, &o, gone, 1, out), CGTIER_EXIT_NOT_FOUND);
+	/* Only cgroup v1 lines: no cgroup to show. */
+	fake_mkdir(tree, "proc/4244");
+	fake_write(tree, "proc/4244/cgroup", "4:memory:/a\n");
+	ck_assert_int_eq(verb_explain(client, &o, "4244", out), CGTIER_EXIT_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(test_ctl_explain_and_stats_accept_a_unit)
+{
+	CtlOptions o = {};
+	char *args[] = { (char *)"a.service" }, *unknown[] = { (char *)"nope.service" };
+
+	start_fake_systemd();
+	o.systemd_bus = systemd_client;
+	start_server(0);
+	ck_assert_int_eq(verb_explain(client, &o, "a.service", out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "effective: web"), "%s", output());
+	rewind(out);
+	ck_assert_int_eq(verb_stats(client, &o, args, 1, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strncmp(output(), "/system.slice/a.service\n", 24) == 0, "%s", output());
+
+	ck_assert_int_eq(verb_explain(client, &o, "nope.service", out), CGTIER_EXIT_NOT_FOUND);
+	ck_assert_int_eq(verb_stats(client, &o, unknown, 1, out), CGTIER_EXIT_NOT_FOUND);
+	/* Loaded but not running: no ControlGroup. */
+	ck_assert_int_eq(verb_explain(client, &o, "dead.service", out), CGTIER_EXIT_NOT_FOUND);
+	stop_fake_systemd();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ctl");
@@ -526,6 +674,9 @@ int main(void)
 	tcase_add_test(tc, test_ctl_no_legend_drops_table_headers);
 	tcase_add_test(tc, test_ctl_pager_only_on_a_terminal_and_without_no_pager);
 	tcase_add_test(tc, test_ctl_pager_receives_stdout);
+	tcase_add_test(tc, test_ctl_arg_kinds);
+	tcase_add_test(tc, test_ctl_explain_and_stats_accept_a_pid);
+	tcase_add_test(tc, test_ctl_explain_and_stats_accept_a_unit);
 	tcase_add_test(tc, test_ctl_json_string_escapes_del_c1_and_invalid_utf8);
 	tcase_add_test(tc, test_ctl_prometheus_label_replaces_invalid_utf8);
 	suite_add_tcase(s, tc);

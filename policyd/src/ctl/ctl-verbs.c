@@ -132,6 +132,7 @@ int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE 
 	_cleanup_(ctl_stats_list_done) struct ctl_stats_list all = {};
 	_cleanup_free_ struct cgroup_stats *stats = NULL;
 	_cleanup_free_ const char **names = NULL;
+	_cleanup_free_ char **resolved = NULL; /* holes where resolving failed */
 	size_t k = 0;
 	int r, ret = CGTIER_EXIT_OK;
 
@@ -161,7 +162,8 @@ int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE 
 	}
 	stats = calloc(MAX(n, (size_t)1), sizeof(*stats));
 	names = calloc(MAX(n, (size_t)1), sizeof(*names));
-	if (!stats || !names)
+	resolved = calloc(MAX(n, (size_t)1), sizeof(*resolved));
+	if (!stats || !names || !resolved)
 		return log_error_errno(-ENOMEM, "Out of memory"), CGTIER_EXIT_FAILURE;
 
 	for (size_t i = 0; i < n; i++) {
@@ -173,12 +175,18 @@ int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE 
 			names[k++] = all.items[i].cgroup;
 			continue;
 		}
-		r = ctl_get_stats(bus, cgroups[i], &stats[k], &error);
+		/* A PID or a unit stands for its cgroup. */
+		r = ctl_resolve_cgroup(o, cgroups[i], &resolved[i]);
+		if (r < 0) {
+			ret = ctl_resolve_exit(r);
+			continue;
+		}
+		r = ctl_get_stats(bus, resolved[i], &stats[k], &error);
 		if (r < 0) {
 			ret = ctl_bus_error_exit(cgroups[i], r, &error);
 			continue;
 		}
-		names[k++] = cgroups[i];
+		names[k++] = resolved[i];
 	}
 
 	if (o->prometheus) {
@@ -200,16 +208,24 @@ int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE 
 	if (cgroups)
 		for (size_t i = 0; i < k; i++)
 			cgroup_stats_done(&stats[i]);
+	for (size_t i = 0; cgroups && i < n; i++)
+		free(resolved[i]);
 	return ret;
 }
 
-int verb_explain(sd_bus *bus, const CtlOptions *o, const char *cgroup, FILE *out)
+int verb_explain(sd_bus *bus, const CtlOptions *o, const char *arg, FILE *out)
 {
+	const char *cgroup;
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_free_ char *resolved = NULL;
 	const char *text;
 	int r;
 
+	r = ctl_resolve_cgroup(o, arg, &resolved);
+	if (r < 0)
+		return ctl_resolve_exit(r);
+	cgroup = resolved;
 	r = sd_bus_call_method(bus, CGTIER_BUS_NAME_OR_NULL(bus), CGTIER_BUS_PATH,
 			       CGTIER_BUS_INTERFACE, "Explain", &error, &reply, "s", cgroup);
 	if (r >= 0)

@@ -19,6 +19,8 @@ typedef struct CtlOptions {
 	bool no_pager;
 	bool user_bus;
 	const char *bus_address;
+	const char *proc_root; /* PIDs are looked up here; NULL = /proc */
+	sd_bus *systemd_bus;   /* units are resolved here; NULL = system (or user) bus */
 	double interval_sec;   /* top */
 	unsigned iterations;   /* top: 0 = until interrupted */
 } CtlOptions;
@@ -101,10 +103,25 @@ int verb_status(sd_bus *bus, const CtlOptions *o, FILE *out);
 int verb_list(sd_bus *bus, const CtlOptions *o, FILE *out);
 int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE *out);
 int verb_top(sd_bus *bus, const CtlOptions *o, FILE *out);
-int verb_explain(sd_bus *bus, const CtlOptions *o, const char *cgroup, FILE *out);
+/* arg and the cgroups of stats: a path, a PID or a unit (ctl_resolve_cgroup). */
+int verb_explain(sd_bus *bus, const CtlOptions *o, const char *arg, FILE *out);
 int verb_reload(sd_bus *bus, const CtlOptions *o, FILE *out);
 /* Offline: no daemon, the policy library directly. */
 int verb_validate(const CtlOptions *o, char **files, size_t n, FILE *out);
+
+/* ctl-resolve.c: explain and stats take a cgroup path, a PID or a unit
+ * (a name without '/' ending in .service, .scope, .slice, .socket, .mount
+ * or .swap; write "/x.slice" for the cgroup). */
+enum ctl_arg_kind { CTL_ARG_PATH, CTL_ARG_PID, CTL_ARG_UNIT };
+enum ctl_arg_kind ctl_arg_kind(const char *arg);
+/* -ESRCH: no such process; -ENOMEDIUM: no cgroup v2 line. */
+int ctl_pid_cgroup(const char *proc_root, const char *pid, char **ret);
+/* -ENOENT: unit not loaded; -ENODATA: loaded, no cgroup (not running). */
+int ctl_unit_cgroup(sd_bus *bus, const char *unit, char **ret, sd_bus_error *error);
+/* The cgroup arg names; logs the reason once on failure. */
+int ctl_resolve_cgroup(const CtlOptions *o, const char *arg, char **ret);
+/* Exit code of a failed ctl_resolve_cgroup(): 4 for what does not exist. */
+int ctl_resolve_exit(int r);
 
 /* ctl-pager.c: pipes stdout into a pager when tty and not --no-pager;
  * 1 if started, 0 if not wanted, negative errno. pager_close() (also fine
