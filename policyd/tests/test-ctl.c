@@ -26,6 +26,16 @@ static void teardown(void)
 	server_tree_teardown();
 }
 
+/* A fresh stream: after rewind() the old, longer output would show. */
+static void reset_output(void)
+{
+	fclose(out);
+	free(buf);
+	buf = NULL;
+	out = open_memstream(&buf, &buf_size);
+	ck_assert_ptr_nonnull(out);
+}
+
 static const char *output(void)
 {
 	fflush(out);
@@ -644,6 +654,43 @@ START_TEST(test_ctl_explain_and_stats_accept_a_unit)
 }
 END_TEST
 
+/* Issue #21: a numastat -m like table of cgroups, with totals. */
+START_TEST(test_ctl_numa_table_has_total_column_and_row)
+{
+	CtlOptions o = {}, bare = { .no_legend = true }, j = { .json = true };
+
+	fake_cgroup(tree, "cgroup/system.slice/b.service", true);
+	fake_write(tree, "cgroup/system.slice/b.service/memory.numa_stat",
+		   "anon N0=1048576 N1=0\nfile N0=1048576 N1=2097152\n");
+	start_server(0);
+	ck_assert_int_eq(verb_numa(client, &o, NULL, 0, out), CGTIER_EXIT_OK);
+	ck_assert_str_eq(output(), "Per-node memory of cgroups, anon + file (in MiB):\n                              Node 0       Node 1        Total\n----------------------- ------------ ------------ ------------\n/system.slice/a.service         0.00         0.01         0.01\n/system.slice/b.service         2.00         2.00         4.00\n----------------------- ------------ ------------ ------------\nTotal                           2.00         2.01         4.01\n");
+
+	reset_output();
+	ck_assert_int_eq(verb_numa(client, &bare, NULL, 0, out), CGTIER_EXIT_OK);
+	ck_assert_str_eq(output(), "/system.slice/a.service         0.00         0.01         0.01\n" "/system.slice/b.service         2.00         2.00         4.00\n");
+
+	reset_output();
+	ck_assert_int_eq(verb_numa(client, &j, NULL, 0, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "{\"cgroup\":\"/system.slice/a.service\",\"nodes\":{\"0\":4096,\"1\":8192},\"total\":12288}"),
+		      "%s", output());
+	ck_assert_msg(strstr(output(), "\"total\":{\"nodes\":{\"0\":2101248,\"1\":2105344},\"total\":4206592}}\n"),
+		      "%s", output());
+}
+END_TEST
+
+START_TEST(test_ctl_numa_of_given_cgroups_and_missing_one)
+{
+	CtlOptions o = { .no_legend = true };
+	char *args[] = { (char *)"system.slice/a.service" }, *bad[] = { (char *)"/nope.slice" };
+
+	start_server(0);
+	ck_assert_int_eq(verb_numa(client, &o, args, 1, out), CGTIER_EXIT_OK);
+	ck_assert_str_eq(output(), "/system.slice/a.service         0.00         0.01         0.01\n");
+	ck_assert_int_eq(verb_numa(client, &o, bad, 1, out), CGTIER_EXIT_NOT_FOUND);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ctl");
@@ -677,6 +724,8 @@ int main(void)
 	tcase_add_test(tc, test_ctl_arg_kinds);
 	tcase_add_test(tc, test_ctl_explain_and_stats_accept_a_pid);
 	tcase_add_test(tc, test_ctl_explain_and_stats_accept_a_unit);
+	tcase_add_test(tc, test_ctl_numa_table_has_total_column_and_row);
+	tcase_add_test(tc, test_ctl_numa_of_given_cgroups_and_missing_one);
 	tcase_add_test(tc, test_ctl_json_string_escapes_del_c1_and_invalid_utf8);
 	tcase_add_test(tc, test_ctl_prometheus_label_replaces_invalid_utf8);
 	suite_add_tcase(s, tc);

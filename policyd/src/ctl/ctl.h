@@ -106,6 +106,8 @@ int verb_top(sd_bus *bus, const CtlOptions *o, FILE *out);
 /* arg and the cgroups of stats: a path, a PID or a unit (ctl_resolve_cgroup). */
 int verb_explain(sd_bus *bus, const CtlOptions *o, const char *arg, FILE *out);
 int verb_reload(sd_bus *bus, const CtlOptions *o, FILE *out);
+/* ctl-numa.c: per-node memory table with totals (numastat -m style). */
+int verb_numa(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE *out);
 /* Offline: no daemon, the policy library directly. */
 int verb_validate(const CtlOptions *o, char **files, size_t n, FILE *out);
 

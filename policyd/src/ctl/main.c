@@ -17,6 +17,7 @@ static void help(void)
 	       "  stats [CGROUP...]    Promotion statistics (all managed cgroups if none)\n"
 	       "                       (a CGROUP may also be a PID or a unit name)\n"
 	       "  top                  Live promotion rate per managed cgroup\n"
+	       "  numa [CGROUP...]     Memory per NUMA node with totals, like numastat -m\n"
 	       "  explain CGROUP|UNIT|PID  Why each rule does or does not apply\n"
 	       "  validate FILE...     Check policy files offline (\"-\" = stdin)\n"
 	       "  reload               Reload policies (root only)\n\n"
@@ -128,7 +129,8 @@ int main(int argc, char *argv[])
 	}
 
 	if (!streq(verb, "status") && !streq(verb, "list") && !streq(verb, "stats") &&
-	    !streq(verb, "top") && !streq(verb, "explain") && !streq(verb, "reload")) {
+	    !streq(verb, "top") && !streq(verb, "explain") && !streq(verb, "reload") &&
+	    !streq(verb, "numa")) {
 		log_error("Unknown command \"%s\" (see --help)", verb);
 		return CGTIER_EXIT_USAGE;
 	}
@@ -153,6 +155,9 @@ int main(int argc, char *argv[])
 	if (streq(verb, "stats"))
 		return verb_stats(bus, &o, optind < argc ? argv + optind : NULL,
 				  (size_t)(argc - optind), stdout);
+	if (streq(verb, "numa"))
+		return verb_numa(bus, &o, optind < argc ? argv + optind : NULL,
+				 (size_t)(argc - optind), stdout);
 	if (streq(verb, "top"))
 		return verb_top(bus, &o, stdout);
 	if (streq(verb, "explain"))
