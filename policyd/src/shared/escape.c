@@ -110,7 +110,10 @@ static size_t plain_prefix(const char *s, size_t n)
 	return i;
 }
 
-void json_string_write(FILE *f, const char *s)
+/* A double-quoted string for JSON (every control character as \uNNNN) or
+ * for a Prometheus label (only '"', '\' and newline escaped); both
+ * replace a byte of invalid UTF-8 by U+FFFD. */
+static void quoted_write(FILE *f, const char *s, bool json)
 {
 	size_t n = strlen(s);
 
@@ -127,7 +130,7 @@ void json_string_write(FILE *f, const char *s)
 		}
 		len = utf8_decode(s + i, n - i, &c);
 		if (len < 0) {
-			fputs("\\ufffd", f);
+			fputs(json ? "\\ufffd" : "\xef\xbf\xbd", f);
 			i++;
 			continue;
 		}
@@ -135,9 +138,9 @@ void json_string_write(FILE *f, const char *s)
 			fprintf(f, "\\%c", (char)c);
 		else if (c == '\n')
 			fputs("\\n", f);
-		else if (c == '\t')
+		else if (json && c == '\t')
 			fputs("\\t", f);
-		else if (is_control(c))
+		else if (json && is_control(c))
 			fprintf(f, "\\u%04x", (unsigned)c);
 		else
 			fwrite(s + i, 1, (size_t)len, f);
@@ -146,34 +149,12 @@ void json_string_write(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+void json_string_write(FILE *f, const char *s)
+{
+	quoted_write(f, s, true);
+}
+
 void prometheus_label_write(FILE *f, const char *s)
 {
-	size_t n = strlen(s);
-
-	fputc('"', f);
-	for (size_t i = 0; i < n;) {
-		size_t plain = plain_prefix(s + i, n - i);
-		uint32_t c;
-		int len;
-
-		if (plain) {
-			fwrite(s + i, 1, plain, f);
-			i += plain;
-			continue;
-		}
-		len = utf8_decode(s + i, n - i, &c);
-		if (len < 0) {
-			fputs("\xef\xbf\xbd", f);
-			i++;
-			continue;
-		}
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", (char)c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else
-			fwrite(s + i, 1, (size_t)len, f);
-		i += (size_t)len;
-	}
-	fputc('"', f);
+	quoted_write(f, s, false);
 }
