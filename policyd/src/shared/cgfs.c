@@ -216,6 +216,11 @@ int cgfs_read_fd(int fd, bool first_line, char **ret)
 		used += (size_t)n;
 		if (first_line && memchr(buf + used - (size_t)n, '\n', (size_t)n))
 			break;
+		/* A short read is the end: cgroupfs (seq_file) and tmpfs fill the
+		 * whole request otherwise. Saves the read() that would return 0,
+		 * a quarter of the syscalls of reading 10,000 cgroups' stats. */
+		if ((size_t)n < size - (used - (size_t)n) - 1)
+			break;
 	}
 	if (!buf) {
 		buf = strdup("");
