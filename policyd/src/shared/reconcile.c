@@ -12,9 +12,9 @@ struct reconciler {
 	bool apply;
 	reconcile_event_cb cb;
 	void *cb_userdata;
+	const char *event_rule; /* for cb: set by reconcile_cgroup() before any event */
 	reconcile_visit_cb visit;
 	void *visit_userdata;
-	const char *event_rule; /* while a cgroup's knobs are applied */
 };
 
 const char *reconciler_event_rule(const reconciler *r)
@@ -221,18 +221,15 @@ static int reconcile_cgroup(reconciler *r, const struct policy_set *set, const c
 		want_weight = true;
 	}
 
+	/* For the event callback; a rule that lets go is what a reset to the
+	 * default is about. */
+	r->event_rule = rule ? rule->name : prev ? prev->rule : NULL;
 	if (r->apply) {
-		enum knob_result kr = KNOB_OK;
-
-		/* A rule that lets go is what a reset to the default is about. */
-		r->event_rule = rule ? rule->name : prev ? prev->rule : NULL;
-		if (want_max)
-			kr = apply_knob(r, cgroup, CGTIER_KNOB_PROMOTION_MAX, max, max_equal, st);
-		if (kr == KNOB_OK && want_weight)
-			kr = apply_knob(r, cgroup, CGTIER_KNOB_PROMOTION_WEIGHT, weight,
-					weight_equal, st);
-		r->event_rule = NULL;
-		if (kr == KNOB_VANISHED)
+		if (want_max && apply_knob(r, cgroup, CGTIER_KNOB_PROMOTION_MAX, max, max_equal,
+					   st) == KNOB_VANISHED)
+			goto vanished;
+		if (want_weight && apply_knob(r, cgroup, CGTIER_KNOB_PROMOTION_WEIGHT, weight,
+					      weight_equal, st) == KNOB_VANISHED)
 			goto vanished;
 	}
 
