@@ -4,6 +4,7 @@
 #include <inttypes.h>
 
 #include "bus-server.h"
+#include "cgtier/bus.h"
 #include "cgtier/cgtier.h"
 #include "ctl.h"
 #include "util.h"
@@ -691,6 +692,86 @@ START_TEST(test_ctl_numa_of_given_cgroups_and_missing_one)
 }
 END_TEST
 
+/* --- an older daemon (no ListCgroupStats) or an older bus policy (denied) --- */
+
+static int old_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return sd_bus_reply_method_return(msg, "a(ssssu)", 1, "/old.service", "r", "", "", 0);
+}
+
+static int old_get_stats(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return sd_bus_reply_method_return(msg, "a{st}bta(ut)", 1, "promoted", (uint64_t)5, 0,
+					  (uint64_t)0, 0);
+}
+
+static int denied_list_stats(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Rejected send message");
+}
+
+static const sd_bus_vtable old_daemon_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("ListCgroups", NULL, "a(ssssu)", old_list_cgroups, 0),
+	SD_BUS_METHOD("GetCgroupStats", "s", "a{st}bta(ut)", old_get_stats, 0),
+	SD_BUS_VTABLE_END
+};
+
+static const sd_bus_vtable denied_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("ListCgroups", NULL, "a(ssssu)", old_list_cgroups, 0),
+	SD_BUS_METHOD("GetCgroupStats", "s", "a{st}bta(ut)", old_get_stats, 0),
+	SD_BUS_METHOD("ListCgroupStats", NULL, "a(sa{st}bta(ut))", denied_list_stats, 0),
+	SD_BUS_VTABLE_END
+};
+
+static int old_fd;
+
+static void *old_daemon_main(void *vtable)
+{
+	sd_bus *bus = NULL;
+	sd_event *e = NULL;
+	sd_id128_t id;
+
+	if (sd_event_new(&e) >= 0 && sd_bus_new(&bus) >= 0 && sd_bus_set_fd(bus, old_fd, old_fd) >= 0 &&
+	    sd_id128_randomize(&id) >= 0 && sd_bus_set_server(bus, true, id) >= 0 &&
+	    sd_bus_set_anonymous(bus, true) >= 0 &&
+	    sd_bus_add_object_vtable(bus, NULL, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE, vtable, NULL) >= 0 &&
+	    sd_bus_start(bus) >= 0 && sd_bus_attach_event(bus, e, 0) >= 0 &&
+	    sd_bus_set_exit_on_disconnect(bus, true) >= 0)
+		(void)sd_event_loop(e);
+	sd_bus_flush_close_unref(bus);
+	sd_event_unref(e);
+	return NULL;
+}
+
+START_TEST(test_ctl_stats_falls_back_to_one_call_per_cgroup)
+{
+	const sd_bus_vtable *vtables[] = { old_daemon_vtable, denied_vtable };
+
+	for (size_t i = 0; i < ELEMENTSOF(vtables); i++) {
+		struct ctl_stats_list l = {};
+		sd_bus *bus = NULL;
+		pthread_t th;
+		int sv[2];
+
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+		old_fd = sv[0];
+		ck_assert_int_eq(pthread_create(&th, NULL, old_daemon_main, (void *)vtables[i]), 0);
+		ck_assert_int_ge(sd_bus_new(&bus), 0);
+		ck_assert_int_ge(sd_bus_set_fd(bus, sv[1], sv[1]), 0);
+		ck_assert_int_ge(sd_bus_start(bus), 0);
+		ck_assert_int_eq(ctl_list_cgroup_stats(bus, &l, NULL), 0);
+		ck_assert_uint_eq(l.n, 1);
+		ck_assert_str_eq(l.items[0].cgroup, "/old.service");
+		ck_assert_str_eq(l.items[0].stats.promotion[0].key, "promoted");
+		ctl_stats_list_done(&l);
+		sd_bus_flush_close_unref(bus);
+		pthread_join(th, NULL);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ctl");
@@ -717,6 +798,7 @@ int main(void)
 	tcase_add_test(tc, test_ctl_list_survives_cgroup_name_not_utf8);
 	tcase_add_test(tc, test_ctl_stats_all_managed_takes_calls_independent_of_cgroups);
 	tcase_add_test(tc, test_ctl_stats_all_managed_includes_name_not_utf8);
+	tcase_add_test(tc, test_ctl_stats_falls_back_to_one_call_per_cgroup);
 	tcase_add_test(tc, test_ctl_top_json_prints_one_array_per_refresh);
 	tcase_add_test(tc, test_ctl_no_legend_drops_table_headers);
 	tcase_add_test(tc, test_ctl_pager_only_on_a_terminal_and_without_no_pager);
