@@ -8,6 +8,16 @@
 #define CGTIER_BUS_PATH "/org/cgtier/Policy1"
 #define CGTIER_BUS_INTERFACE "org.cgtier.Policy1.Manager"
 
+/* Methods of CGTIER_BUS_INTERFACE (signatures in cgtier-policyd(8)). */
+#define CGTIER_BUS_METHOD_LIST_CGROUPS "ListCgroups"
+#define CGTIER_BUS_METHOD_GET_CGROUP_STATS "GetCgroupStats"
+/* Every managed cgroup's GetCgroupStats in one reply: a(sa{st}bta(ut)). */
+#define CGTIER_BUS_METHOD_LIST_CGROUP_STATS "ListCgroupStats"
+#define CGTIER_BUS_METHOD_GET_TOPOLOGY "GetTopology"
+#define CGTIER_BUS_METHOD_EXPLAIN "Explain"
+#define CGTIER_BUS_METHOD_VALIDATE "Validate"
+#define CGTIER_BUS_METHOD_RELOAD "Reload"
+
 #define CGTIER_BUS_ERROR_INVALID_PATH "org.cgtier.Policy1.Error.InvalidPath"
 #define CGTIER_BUS_ERROR_NO_SUCH_CGROUP "org.cgtier.Policy1.Error.NoSuchCgroup"
 #define CGTIER_BUS_ERROR_ACCESS_DENIED "org.cgtier.Policy1.Error.AccessDenied"

@@ -5,6 +5,10 @@
  *   - the same on real cgroupfs when root on a cgroup2 /sys/fs/cgroup
  *   - new cgroup -> knob written latency through inotify
  *   - GetCgroupStats p50/p99 over a socketpair
+ *   - cgtierctl stats --prometheus of all 10,000 managed cgroups (the verb
+ *     itself, in-process, over the same socketpair)
+ *   - cgtierctl stats --prometheus end to end (private dbus-daemon, real
+ *     binaries) and the daemon's resident memory after those scrapes
  *   - resident memory and idle wake-ups of the real daemon with 10,000 cgroups
  *     (idle window CGTIER_BENCH_IDLE_SECONDS, default 65: one rescan period)
  * Usage: cgtier-bench PATH-TO-cgtier-policyd
@@ -22,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/un.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
@@ -30,6 +35,7 @@
 #include <unistd.h>
 
 #include "cgtier/bus.h"
+#include "ctl.h"
 #include "log.h"
 #include "manager.h"
 #include "policy.h"
@@ -318,6 +324,57 @@ static void *server_main(void *p)
 	return NULL;
 }
 
+/* What a node_exporter textfile cron job runs, minus process start-up. */
+static void bench_ctl_prometheus(sd_bus *client, const char *tree)
+{
+	CtlOptions o = { .prometheus = true };
+	double t[RUNS], call[RUNS], cpu[RUNS];
+	size_t bytes = 0;
+
+	/* The one bus call alone: what the daemon and sd-bus cost, without
+	 * formatting 12 MB of text. */
+	for (int run = 0; run < RUNS; run++) {
+		struct ctl_stats_list l = {};
+		double t0 = now();
+
+		if (ctl_list_cgroup_stats(client, &l, NULL) < 0 || l.n < N_CGROUPS)
+			exit(1);
+		call[run] = now() - t0;
+		ctl_stats_list_done(&l);
+	}
+
+	for (int run = 0; run < RUNS; run++) {
+		char prom[PATH_MAX];
+		FILE *f;
+		double t0, c0;
+		int r;
+
+		/* Into a file on tmpfs, as the textfile collector recipe does. */
+		snprintf(prom, sizeof(prom), "%s/cgtier.prom", tree);
+		f = fopen(prom, "we");
+		if (!f)
+			exit(1);
+		t0 = now();
+		c0 = cpu_seconds();
+		r = verb_stats(client, &o, NULL, 0, f);
+		fflush(f);
+		t[run] = now() - t0;
+		cpu[run] = cpu_seconds() - c0;
+		bytes = (size_t)ftell(f);
+		fclose(f);
+		if (r != 0) {
+			fprintf(stderr, "stats --prometheus failed: %d\n", r);
+			exit(1);
+		}
+	}
+	printf("bench: list_cgroup_stats_%d_cgroups_call_s median=%.3f (ListCgroupStats alone)\n",
+	       N_CGROUPS, percentile(call, RUNS, 0.5));
+	/* CPU of client and daemon together: what it costs on an idle machine. */
+	printf("bench: ctl_stats_prometheus_%d_cgroups_s median=%.3f goal<=0.5 ratio=%.2f "
+	       "cpu_s=%.3f output_bytes=%zu\n", N_CGROUPS, percentile(t, RUNS, 0.5),
+	       percentile(t, RUNS, 0.5) / 0.5, percentile(cpu, RUNS, 0.5), bytes);
+}
+
 static void bench_latency_and_stats(const char *tree, const char *cgroot)
 {
 	struct server s = { .cgroup_root = cgroot, .prefix = tree };
@@ -412,6 +469,7 @@ static void bench_latency_and_stats(const char *tree, const char *cgroot)
 	 * scheduling on a loaded 2-core machine). */
 	printf("bench: get_cgroup_stats_cpu_us_per_call %.1f (client and server)\n",
 	       (cpu1 - cpu0) * 1e6 / (double)ELEMENTSOF(calls));
+	bench_ctl_prometheus(client, tree);
 	sd_bus_flush_close_unref(client);
 	pthread_join(th, NULL);
 }
@@ -498,6 +556,170 @@ static void bench_daemon(const char *daemon, const char *tree, const char *cgroo
 	waitpid(pid, NULL, 0);
 }
 
+
+/* --- the real binaries behind a private dbus-daemon: a scrape end to end --- */
+
+static double proc_cpu_seconds(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long utime, stime;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* Fields 14 and 15, counted after the ")" that ends the name. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+			 &stime) != 2)
+		return 0;
+	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static pid_t start_ready(const char *notify, char *const argv[])
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[256];
+	pid_t pid;
+	int fd;
+
+	struct timeval tv = { .tv_sec = 60 };
+
+	strscpy(sa.sun_path, sizeof(sa.sun_path), notify);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* A daemon that dies before READY=1 must not hang the bench. */
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		setenv("NOTIFY_SOCKET", notify, 1);
+		execv(argv[0], argv);
+		perror(argv[0]);
+		_exit(127);
+	}
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+
+		if (n <= 0) {
+			fprintf(stderr, "%s: no READY=1 within 60 s\n", argv[0]);
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			pid = -1;
+			break;
+		}
+		buf[n] = 0;
+		if (strstr(buf, "READY=1"))
+			break;
+	}
+	close(fd);
+	return pid;
+}
+
+static void bench_scrape_end_to_end(const char *daemon, const char *tree, const char *cgroot)
+{
+	char ctl[PATH_MAX + 16], notify[PATH_MAX], prom[PATH_MAX], address[512] = "";
+	char cg_arg[PATH_MAX + 32], root_arg[PATH_MAX + 32], bus_arg[600], fdarg[32];
+	double wall[RUNS], ctl_cpu[RUNS], daemon_cpu[RUNS];
+	pid_t bus, pid;
+	int pipefd[2];
+	ssize_t n;
+	long rss0;
+
+	if (access("/usr/bin/dbus-daemon", X_OK) < 0) {
+		printf("bench: e2e_stats_prometheus skipped: no /usr/bin/dbus-daemon\n");
+		return;
+	}
+	snprintf(ctl, sizeof(ctl), "%s", daemon);
+	*(strrchr(ctl, '/') ? strrchr(ctl, '/') + 1 : ctl) = 0;
+	strncat(ctl, "cgtierctl", sizeof(ctl) - strlen(ctl) - 1);
+	if (pipe(pipefd) < 0)
+		exit(1);
+	bus = fork();
+	if (bus == 0) {
+		sigset_t none;
+
+		/* We block SIGTERM for the in-process manager; it must work here. */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		close(pipefd[0]);
+		(void)!freopen("/dev/null", "w", stderr);
+		snprintf(fdarg, sizeof(fdarg), "--print-address=%d", pipefd[1]);
+		execl("/usr/bin/dbus-daemon", "dbus-daemon", "--session", "--nofork", fdarg,
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	n = read(pipefd[0], address, sizeof(address) - 1);
+	close(pipefd[0]);
+	if (n <= 0)
+		exit(1);
+	address[n] = 0;
+	address[strcspn(address, "\n")] = 0;
+
+	snprintf(notify, sizeof(notify), "%s/notify-e2e", tree);
+	snprintf(cg_arg, sizeof(cg_arg), "--cgroup-root=%s", cgroot);
+	snprintf(root_arg, sizeof(root_arg), "--root=%s", tree);
+	snprintf(bus_arg, sizeof(bus_arg), "--bus-address=%s", address);
+	{
+		char *const argv[] = { (char *)daemon, cg_arg, root_arg, bus_arg,
+				       (char *)"--backend=openat", (char *)"--log-level=warning", NULL };
+
+		pid = start_ready(notify, argv);
+	}
+	if (pid < 0) {
+		kill(bus, SIGKILL);
+		waitpid(bus, NULL, 0);
+		printf("bench: e2e_stats_prometheus failed: the daemon did not start\n");
+		return;
+	}
+	usleep(200 * 1000);
+	rss0 = status_field(pid, "VmRSS:");
+	snprintf(prom, sizeof(prom), "%s/e2e.prom", tree);
+	for (int run = 0; run < RUNS; run++) {
+		struct rusage ru;
+		double t0 = now(), d0 = proc_cpu_seconds(pid);
+		pid_t c = fork();
+		int status;
+
+		if (c == 0) {
+			int fd = open(prom, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+			if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+				_exit(127);
+			execl(ctl, ctl, bus_arg, "stats", "--prometheus", (char *)NULL);
+			_exit(127);
+		}
+		if (c < 0 || wait4(c, &status, 0, &ru) != c || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "%s stats --prometheus failed\n", ctl);
+			exit(1);
+		}
+		wall[run] = now() - t0;
+		ctl_cpu[run] = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+			       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+		daemon_cpu[run] = proc_cpu_seconds(pid) - d0;
+	}
+	printf("bench: e2e_stats_prometheus_%d_cgroups_s median=%.3f goal<=0.5 ratio=%.2f "
+	       "cgtierctl_cpu_s=%.2f daemon_cpu_s=%.2f (through dbus-daemon)\n", N_CGROUPS,
+	       percentile(wall, RUNS, 0.5), percentile(wall, RUNS, 0.5) / 0.5,
+	       percentile(ctl_cpu, RUNS, 0.5), percentile(daemon_cpu, RUNS, 0.5));
+	printf("bench: daemon_rss_%d_cgroups_after_%d_scrapes_mib %.2f goal<=8 ratio=%.2f "
+	       "(%.2f before)\n", N_CGROUPS, RUNS, (double)status_field(pid, "VmRSS:") / 1024,
+	       (double)status_field(pid, "VmRSS:") / 1024 / 8, (double)rss0 / 1024);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	kill(bus, SIGKILL);
+	waitpid(bus, NULL, 0);
+}
+
 int main(int argc, char *argv[])
 {
 	char tree[] = "/dev/shm/cgtier-bench-XXXXXX", cgroot[PATH_MAX], p[PATH_MAX + 64];
@@ -545,6 +767,7 @@ int main(int argc, char *argv[])
 	bench_real_cgroupfs();
 	bench_latency_and_stats(tree, cgroot);
 	bench_daemon(argv[1], tree, cgroot);
+	bench_scrape_end_to_end(argv[1], tree, cgroot);
 
 	(void)nftw(tree, rm_one, 64, FTW_DEPTH | FTW_PHYS);
 	return 0;

@@ -97,6 +97,42 @@ START_TEST(test_bus_get_cgroup_stats_returns_all_sources)
 }
 END_TEST
 
+START_TEST(test_bus_list_cgroup_stats_returns_every_managed_cgroup)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	const char *cgroup, *key;
+	uint64_t v, pg;
+	uint32_t node;
+	int has_pg, n = 0, n_keys = 0;
+
+	fake_cgroup(tree, "cgroup/system.slice/b.service", true);
+	start_server(0);
+	ck_assert_int_ge(call(CGTIER_BUS_METHOD_LIST_CGROUP_STATS, NULL, &reply, NULL), 0);
+	ck_assert_int_ge(sd_bus_message_enter_container(reply, 'a', "(sa{st}bta(ut))"), 0);
+	while (sd_bus_message_enter_container(reply, 'r', "sa{st}bta(ut)") > 0) {
+		ck_assert_int_ge(sd_bus_message_read(reply, "s", &cgroup), 0);
+		ck_assert_int_ge(sd_bus_message_enter_container(reply, 'a', "{st}"), 0);
+		while (sd_bus_message_read(reply, "{st}", &key, &v) > 0)
+			n_keys++;
+		ck_assert_int_ge(sd_bus_message_exit_container(reply), 0);
+		ck_assert_int_ge(sd_bus_message_read(reply, "bt", &has_pg, &pg), 0);
+		ck_assert_int_ge(sd_bus_message_enter_container(reply, 'a', "(ut)"), 0);
+		while (sd_bus_message_read(reply, "(ut)", &node, &v) > 0)
+			;
+		ck_assert_int_ge(sd_bus_message_exit_container(reply), 0);
+		ck_assert_int_ge(sd_bus_message_exit_container(reply), 0);
+		if (streq(cgroup, "/system.slice/a.service"))
+			ck_assert(has_pg && pg == 42);
+		else
+			ck_assert_str_eq(cgroup, "/system.slice/b.service");
+		n++;
+	}
+	/* The two managed services; not the slices, which no rule matches. */
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(n_keys, 18);
+}
+END_TEST
+
 START_TEST(test_bus_accepts_full_filesystem_path)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -460,6 +496,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_bus_list_cgroups_shows_effective_rules);
 	tcase_add_test(tc, test_bus_get_cgroup_stats_returns_all_sources);
+	tcase_add_test(tc, test_bus_list_cgroup_stats_returns_every_managed_cgroup);
 	tcase_add_test(tc, test_bus_accepts_full_filesystem_path);
 	tcase_add_test(tc, test_bus_rejects_paths_outside_cgroupfs);
 	tcase_add_test(tc, test_bus_missing_cgroup_is_no_such_cgroup);

@@ -65,6 +65,46 @@ START_TEST(test_cgfs_read_line_returns_first_line_only)
 }
 END_TEST
 
+/* Reads stop at a short read: sizes around the first 4 KiB buffer and
+ * beyond must still come back whole. */
+START_TEST(test_cgfs_read_returns_whole_file_of_any_size)
+{
+	static const size_t sizes[] = { 0, 1, 4094, 4095, 4096, 8191, 10000, 70000 };
+
+	for (size_t i = 0; i < ELEMENTSOF(sizes); i++) {
+		_cleanup_free_ char *text = malloc(sizes[i] + 1), *got = NULL;
+
+		ck_assert_ptr_nonnull(text);
+		for (size_t j = 0; j < sizes[i]; j++)
+			text[j] = j % 64 == 63 ? '\n' : (char)('a' + j % 26);
+		text[sizes[i]] = 0;
+		fake_write(root, "user.slice/memory.stat", text);
+		ck_assert_int_eq(cgfs_read(fs, "/user.slice", "memory.stat", &got), 0);
+		ck_assert_uint_eq(strlen(got), sizes[i]);
+		ck_assert_str_eq(got, text);
+	}
+}
+END_TEST
+
+START_TEST(test_cgfs_hold_serves_reads_of_that_cgroup_and_others)
+{
+	_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
+
+	ck_assert_int_eq(cgfs_hold(fs, "system.slice/a.service"), 0);
+	ck_assert_int_eq(cgfs_read_line(fs, "/system.slice/a.service", "memory.promotion.weight", &a), 0);
+	ck_assert_str_eq(a, "100");
+	/* Another cgroup while one is held: resolved as usual. */
+	ck_assert_int_eq(cgfs_read_line(fs, "/user.slice", "memory.promotion.weight", &b), 0);
+	ck_assert_str_eq(b, "100");
+	cgfs_release(fs);
+	cgfs_release(fs); /* twice is harmless */
+	/* A missing cgroup: the hold fails, the read says why. */
+	ck_assert_int_eq(cgfs_hold(fs, "/nope.slice"), -ENOENT);
+	ck_assert_int_eq(cgfs_read(fs, "/nope.slice", "memory.stat", &c), -ENOENT);
+	cgfs_release(fs);
+}
+END_TEST
+
 START_TEST(test_cgfs_refuses_writes_outside_allow_list)
 {
 	_cleanup_free_ char *v = NULL;
@@ -410,6 +450,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_cgfs_reads_and_writes_allowed_knob);
 	tcase_add_test(tc, test_cgfs_read_line_returns_first_line_only);
+	tcase_add_test(tc, test_cgfs_read_returns_whole_file_of_any_size);
+	tcase_add_test(tc, test_cgfs_hold_serves_reads_of_that_cgroup_and_others);
 	tcase_add_test(tc, test_cgfs_refuses_writes_outside_allow_list);
 	tcase_add_test(tc, test_cgfs_refuses_symlinked_cgroup);
 	tcase_add_test(tc, test_cgfs_refuses_symlinked_knob);
@@ -431,6 +473,7 @@ int main(void)
 	tc = tcase_create("openat-component-walk");
 	tcase_add_checked_fixture(tc, setup_walk, teardown);
 	tcase_add_test(tc, test_cgfs_reads_and_writes_allowed_knob);
+	tcase_add_test(tc, test_cgfs_hold_serves_reads_of_that_cgroup_and_others);
 	tcase_add_test(tc, test_cgfs_refuses_symlinked_cgroup);
 	tcase_add_test(tc, test_cgfs_refuses_symlinked_knob);
 	tcase_add_test(tc, test_cgfs_refuses_dotdot_and_slash_in_names);

@@ -277,6 +277,27 @@ START_TEST(test_ctl_daemon_exits_nonzero_when_bus_goes_away)
 }
 END_TEST
 
+/* The new verb and options through main(): argument parsing and dispatch. */
+START_TEST(test_ctl_daemon_numa_no_legend_no_pager_top_json)
+{
+	_cleanup_free_ char *numa = NULL, *list = NULL, *top = NULL, *pid = NULL;
+	char self[32];
+
+	SKIP_WITHOUT_DBUS();
+	fake_write(tree, "cgroup/system.slice/a.service/memory.numa_stat",
+		   "anon N0=1048576 N1=0\nfile N0=0 N1=0\n");
+	ck_assert_int_eq(ctl(&numa, "--no-pager", "numa", NULL), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(numa, "Node 0") && strstr(numa, "\nTotal "), "%s", numa);
+	ck_assert_int_eq(ctl(&list, "--no-legend", "list", NULL), CGTIER_EXIT_OK);
+	ck_assert_msg(strncmp(list, "/system.slice/a.service ", 24) == 0, "%s", list);
+	ck_assert_int_eq(ctl(&top, "--json", "-n1", "top"), CGTIER_EXIT_OK);
+	ck_assert_msg(strncmp(top, "[{\"cgroup\":\"/system.slice/a.service\"", 36) == 0, "%s", top);
+	/* A PID that cannot exist: a message and "not found". */
+	snprintf(self, sizeof(self), "%d", 999999999);
+	ck_assert_int_eq(ctl(&pid, "explain", self, NULL), CGTIER_EXIT_NOT_FOUND);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ctl-daemon");
@@ -286,6 +307,7 @@ int main(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_ctl_daemon_status_list_stats);
 	tcase_add_test(tc, test_ctl_daemon_exit_codes);
+	tcase_add_test(tc, test_ctl_daemon_numa_no_legend_no_pager_top_json);
 	tcase_add_test(tc, test_ctl_daemon_bad_reload_keeps_rules_and_sighup);
 	tcase_add_test(tc, test_ctl_daemon_sigterm_exits_cleanly);
 	tcase_add_test(tc, test_ctl_daemon_exits_nonzero_when_bus_goes_away);

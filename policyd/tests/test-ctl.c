@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgtierctl's verbs against a manager served over a socketpair, and its
  * formatters on their own. Output goes to a memory stream. */
+#include <inttypes.h>
+
 #include "bus-server.h"
+#include "cgtier/bus.h"
 #include "cgtier/cgtier.h"
 #include "ctl.h"
 #include "util.h"
@@ -22,6 +25,16 @@ static void teardown(void)
 	fclose(out);
 	free(buf);
 	server_tree_teardown();
+}
+
+/* A fresh stream: after rewind() the old, longer output would show. */
+static void reset_output(void)
+{
+	fclose(out);
+	free(buf);
+	buf = NULL;
+	out = open_memstream(&buf, &buf_size);
+	ck_assert_ptr_nonnull(out);
 }
 
 static const char *output(void)
@@ -322,6 +335,484 @@ START_TEST(test_ctl_json_string_escapes)
 }
 END_TEST
 
+/* A delegated user names a cgroup with ESC ] (OSC), BEL and a C1 CSI
+ * (U+009B): none of it may reach the terminal raw. */
+#define EVIL_NAME "ev\033]0;x\007il\xc2\x9b.service"
+#define EVIL_ESCAPED "ev\\x1b]0;x\\x07il\\xc2\\x9b.service"
+
+static void assert_no_raw_controls(const char *s)
+{
+	ck_assert_msg(!strchr(s, '\033') && !strchr(s, '\007') && !strstr(s, "\xc2\x9b") &&
+		      !strchr(s, '\xff'), "raw control characters in: %s", s);
+}
+
+START_TEST(test_ctl_human_output_escapes_control_characters)
+{
+	CtlOptions o = { .interval_sec = 0.01, .iterations = 1 };
+
+	fake_cgroup(tree, "cgroup/system.slice/" EVIL_NAME, true);
+	start_server(0);
+	ck_assert_int_eq(verb_list(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "/system.slice/" EVIL_ESCAPED), "%s", output());
+	assert_no_raw_controls(output());
+
+	rewind(out);
+	ck_assert_int_eq(verb_top(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "/system.slice/" EVIL_ESCAPED), "%s", output());
+	assert_no_raw_controls(output());
+
+	rewind(out);
+	ck_assert_int_eq(verb_explain(client, &o, "/system.slice/" EVIL_NAME, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "web"), "%s", output());
+	ck_assert_msg(strchr(output(), '\n'), "explanation lost its line breaks: %s", output());
+	assert_no_raw_controls(output());
+
+	rewind(out);
+	{
+		char *cg[] = { (char *)"/system.slice/" EVIL_NAME };
+
+		ck_assert_int_eq(verb_stats(client, &o, cg, 1, out), CGTIER_EXIT_OK);
+		ck_assert_msg(strstr(output(), EVIL_ESCAPED), "%s", output());
+		assert_no_raw_controls(output());
+	}
+}
+END_TEST
+
+START_TEST(test_ctl_json_output_of_hostile_name_is_valid_json)
+{
+	CtlOptions o = { .json = true };
+
+	fake_cgroup(tree, "cgroup/system.slice/" EVIL_NAME, true);
+	start_server(0);
+	ck_assert_int_eq(verb_list(client, &o, out), CGTIER_EXIT_OK);
+	/* Controls as \u escapes, the stray byte as U+FFFD: valid UTF-8 JSON. */
+	ck_assert_msg(strstr(output(), "\"/system.slice/ev\\u001b]0;x\\u0007il\\u009b.service\""),
+		      "%s", output());
+	assert_no_raw_controls(output());
+}
+END_TEST
+
+/* D-Bus strings must be UTF-8: one such name used to fail the whole list. */
+START_TEST(test_ctl_list_survives_cgroup_name_not_utf8)
+{
+	CtlOptions o = {}, j = { .json = true };
+
+	fake_cgroup(tree, "cgroup/system.slice/bad\xff.service", true);
+	start_server(0);
+	ck_assert_int_eq(verb_list(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "/system.slice/bad\\xff.service"), "%s", output());
+	ck_assert_msg(strstr(output(), "/system.slice/a.service"), "%s", output());
+	assert_no_raw_controls(output());
+	rewind(out);
+	ck_assert_int_eq(verb_list(client, &j, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "\"cgroup\":\"/system.slice/bad\\\\xff.service\""), "%s", output());
+}
+END_TEST
+
+START_TEST(test_ctl_json_string_escapes_del_c1_and_invalid_utf8)
+{
+	/* DEL, C1 NEL, a lone continuation byte, an overlong '/', then é kept. */
+	json_string(out, "a\x7f\xc2\x85\x80\xc0\xaf\xc3\xa9");
+	ck_assert_str_eq(output(), "\"a\\u007f\\u0085\\ufffd\\ufffd\\ufffd\xc3\xa9\"");
+}
+END_TEST
+
+START_TEST(test_ctl_prometheus_label_replaces_invalid_utf8)
+{
+	prometheus_label_value(out, "a\xff\xc3\xa9\"");
+	ck_assert_str_eq(output(), "\"a\xef\xbf\xbd\xc3\xa9\\\"\"");
+}
+END_TEST
+
+/* Messages the client has sent so far: sd-bus numbers them, so the cookie
+ * of a Ping's request counts every call before it. */
+static uint64_t calls_so_far(void)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	uint64_t cookie;
+
+	ck_assert_int_ge(sd_bus_call_method(client, NULL, "/", "org.freedesktop.DBus.Peer", "Ping",
+					    NULL, &reply, NULL), 0);
+	ck_assert_int_ge(sd_bus_message_get_reply_cookie(reply, &cookie), 0);
+	return cookie;
+}
+
+static uint64_t prometheus_scrape_calls(void)
+{
+	CtlOptions o = { .prometheus = true };
+	uint64_t before = calls_so_far();
+
+	ck_assert_int_eq(verb_stats(client, &o, NULL, 0, out), CGTIER_EXIT_OK);
+	return calls_so_far() - before - 1;
+}
+
+/* 10,000 cgroups were 10,000 GetCgroupStats round trips (3.9 s). */
+START_TEST(test_ctl_stats_all_managed_takes_calls_independent_of_cgroups)
+{
+	uint64_t one, many;
+	char p[64];
+
+	start_server(0);
+	one = prometheus_scrape_calls();
+	stop_server();
+	for (int i = 0; i < 20; i++) {
+		snprintf(p, sizeof(p), "cgroup/system.slice/s%d.service", i);
+		fake_cgroup(tree, p, true);
+	}
+	start_server(0);
+	rewind(out);
+	many = prometheus_scrape_calls();
+	ck_assert_msg(strstr(output(), "cgtier_promotion_promoted_pages_total{cgroup=\"/system.slice/s19.service\"} 7\n"),
+		      "%s", output());
+	ck_assert_msg(one == many, "1 managed cgroup: %" PRIu64 " calls, 21: %" PRIu64, one, many);
+}
+END_TEST
+
+/* Every managed cgroup, also one whose name is not UTF-8 (sent escaped, so
+ * a per-name GetCgroupStats could never find it again). */
+START_TEST(test_ctl_stats_all_managed_includes_name_not_utf8)
+{
+	CtlOptions j = { .json = true };
+
+	fake_cgroup(tree, "cgroup/system.slice/bad\xff.service", true);
+	start_server(0);
+	ck_assert_int_eq(verb_stats(client, &j, NULL, 0, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "{\"cgroup\":\"/system.slice/bad\\\\xff.service\",\"promotion\":{\"candidates\":10"),
+		      "%s", output());
+}
+END_TEST
+
+/* --json used to be ignored: top printed its table (and, on a terminal,
+ * the clear-screen sequence) to a consumer expecting JSON. */
+START_TEST(test_ctl_top_json_prints_one_array_per_refresh)
+{
+	CtlOptions o = { .json = true, .interval_sec = 0.01, .iterations = 2 };
+	const char *second;
+
+	start_server(0);
+	ck_assert_int_eq(verb_top(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_msg(!strstr(output(), "CGROUP") && output()[0] == '[', "%s", output());
+	ck_assert_ptr_nonnull(strstr(output(),
+		"[{\"cgroup\":\"/system.slice/a.service\",\"limit_bytes_per_second\":67108864,"
+		"\"rate_bytes_per_second\":null,\"promoted\":7,\"throttled\":2}]\n"));
+	second = strchr(output(), '\n') + 1;
+	ck_assert_str_eq(second,
+		"[{\"cgroup\":\"/system.slice/a.service\",\"limit_bytes_per_second\":67108864,"
+		"\"rate_bytes_per_second\":0,\"promoted\":7,\"throttled\":2}]\n");
+}
+END_TEST
+
+START_TEST(test_ctl_no_legend_drops_table_headers)
+{
+	CtlOptions o = { .no_legend = true, .interval_sec = 0.01, .iterations = 1 };
+
+	start_server(0);
+	ck_assert_int_eq(verb_list(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strncmp(output(), "/system.slice/a.service ", 24) == 0, "%s", output());
+	rewind(out);
+	ck_assert_int_eq(verb_top(client, &o, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strncmp(output(), "/system.slice/a.service ", 24) == 0, "%s", output());
+}
+END_TEST
+
+START_TEST(test_ctl_pager_only_on_a_terminal_and_without_no_pager)
+{
+	CtlOptions o = {}, no = { .no_pager = true };
+
+	setenv("CGTIER_PAGER", "cat", 1);
+	ck_assert_ptr_null(pager_command());
+	setenv("CGTIER_PAGER", "", 1);
+	ck_assert_ptr_null(pager_command());
+	unsetenv("CGTIER_PAGER");
+	setenv("SYSTEMD_PAGER", "more", 1);
+	ck_assert_str_eq(pager_command(), "more");
+	ck_assert_int_eq(pager_open(&o, false), 0);
+	ck_assert_int_eq(pager_open(&no, true), 0);
+}
+END_TEST
+
+START_TEST(test_ctl_pager_receives_stdout)
+{
+	CtlOptions o = {};
+	char cmd[PATH_MAX + 16], file[PATH_MAX];
+	_cleanup_free_ char *got = NULL;
+
+	fake_path(file, sizeof(file), "%s/paged", tree);
+	fake_path(cmd, sizeof(cmd), "cat > %s", file);
+	setenv("CGTIER_PAGER", cmd, 1);
+	ck_assert_int_eq(pager_open(&o, true), 1);
+	printf("through the pager\n");
+	pager_close();
+	got = fake_read(tree, "paged");
+	ck_assert_str_eq(got, "through the pager\n");
+}
+END_TEST
+
+/* --- a fake systemd on its own socketpair, for unit names --- */
+
+static int fake_get_unit(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	const char *name;
+	int r;
+
+	r = sd_bus_message_read(msg, "s", &name);
+	if (r < 0)
+		return r;
+	if (streq(name, "a.service"))
+		return sd_bus_reply_method_return(msg, "o", "/org/freedesktop/systemd1/unit/a_2eservice");
+	if (streq(name, "dead.service"))
+		return sd_bus_reply_method_return(msg, "o", "/org/freedesktop/systemd1/unit/dead_2eservice");
+	return sd_bus_error_setf(error, "org.freedesktop.systemd1.NoSuchUnit", "Unit %s not loaded.",
+				 name);
+}
+
+static int fake_control_group(sd_bus *bus, const char *path, const char *interface,
+			      const char *property, sd_bus_message *reply, void *userdata,
+			      sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "s", userdata);
+}
+
+static const sd_bus_vtable fake_manager_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("GetUnit", "s", "o", fake_get_unit, 0),
+	SD_BUS_VTABLE_END
+};
+
+static const sd_bus_vtable fake_service_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("ControlGroup", "s", fake_control_group, 0, 0),
+	SD_BUS_VTABLE_END
+};
+
+static int systemd_fd;
+static pthread_t systemd_thread;
+static sd_bus *systemd_client;
+
+static void *fake_systemd_main(void *p)
+{
+	sd_bus *bus = NULL;
+	sd_event *e = NULL;
+	sd_id128_t id;
+
+	if (sd_event_new(&e) >= 0 && sd_bus_new(&bus) >= 0 &&
+	    sd_bus_set_fd(bus, systemd_fd, systemd_fd) >= 0 && sd_id128_randomize(&id) >= 0 &&
+	    sd_bus_set_server(bus, true, id) >= 0 && sd_bus_set_anonymous(bus, true) >= 0 &&
+	    sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/systemd1",
+				     "org.freedesktop.systemd1.Manager", fake_manager_vtable, NULL) >= 0 &&
+	    sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/systemd1/unit/a_2eservice",
+				     "org.freedesktop.systemd1.Service", fake_service_vtable,
+				     (void *)"/system.slice/a.service") >= 0 &&
+	    sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/systemd1/unit/dead_2eservice",
+				     "org.freedesktop.systemd1.Service", fake_service_vtable,
+				     (void *)"") >= 0 &&
+	    sd_bus_start(bus) >= 0 && sd_bus_attach_event(bus, e, 0) >= 0 &&
+	    sd_bus_set_exit_on_disconnect(bus, true) >= 0)
+		(void)sd_event_loop(e);
+	sd_bus_flush_close_unref(bus);
+	sd_event_unref(e);
+	return NULL;
+}
+
+static void start_fake_systemd(void)
+{
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	systemd_fd = sv[0];
+	ck_assert_int_eq(pthread_create(&systemd_thread, NULL, fake_systemd_main, NULL), 0);
+	ck_assert_int_ge(sd_bus_new(&systemd_client), 0);
+	ck_assert_int_ge(sd_bus_set_fd(systemd_client, sv[1], sv[1]), 0);
+	ck_assert_int_ge(sd_bus_start(systemd_client), 0);
+}
+
+static void stop_fake_systemd(void)
+{
+	systemd_client = sd_bus_flush_close_unref(systemd_client);
+	pthread_join(systemd_thread, NULL);
+}
+
+START_TEST(test_ctl_arg_kinds)
+{
+	ck_assert_int_eq(ctl_arg_kind("1234"), CTL_ARG_PID);
+	ck_assert_int_eq(ctl_arg_kind("nginx.service"), CTL_ARG_UNIT);
+	ck_assert_int_eq(ctl_arg_kind("user-1000.slice"), CTL_ARG_UNIT);
+	ck_assert_int_eq(ctl_arg_kind("session-3.scope"), CTL_ARG_UNIT);
+	/* Anything with a slash is a cgroup path, unit-like or not. */
+	ck_assert_int_eq(ctl_arg_kind("/system.slice"), CTL_ARG_PATH);
+	ck_assert_int_eq(ctl_arg_kind("system.slice/a.service"), CTL_ARG_PATH);
+	ck_assert_int_eq(ctl_arg_kind("0"), CTL_ARG_PATH);
+	ck_assert_int_eq(ctl_arg_kind("12a"), CTL_ARG_PATH);
+	ck_assert_int_eq(ctl_arg_kind(".service"), CTL_ARG_PATH);
+}
+END_TEST
+
+START_TEST(test_ctl_explain_and_stats_accept_a_pid)
+{
+	char proc[PATH_MAX];
+	CtlOptions o = { .proc_root = proc };
+	char *args[] = { (char *)"4242" }, *gone[] = { (char *)"4243" };
+
+	fake_path(proc, sizeof(proc), "%s/proc", tree);
+	fake_mkdir(tree, "proc/4242");
+	fake_write(tree, "proc/4242/cgroup", "0::/system.slice/a.service\n");
+	start_server(0);
+	ck_assert_int_eq(verb_explain(client, &o, "4242", out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "effective: web"), "%s", output());
+	rewind(out);
+	ck_assert_int_eq(verb_stats(client, &o, args, 1, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strncmp(output(), "/system.slice/a.service\n", 24) == 0, "%s", output());
+	ck_assert_ptr_nonnull(strstr(output(), "promoted"));
+
+	/* No such process: a clear error and "not found". */
+	ck_assert_int_eq(verb_explain(client, &o, "4243", out), CGTIER_EXIT_NOT_FOUND);
+	ck_assert_int_eq(verb_stats(client, &o, gone, 1, out), CGTIER_EXIT_NOT_FOUND);
+	/* Only cgroup v1 lines: no cgroup to show. */
+	fake_mkdir(tree, "proc/4244");
+	fake_write(tree, "proc/4244/cgroup", "4:memory:/a\n");
+	ck_assert_int_eq(verb_explain(client, &o, "4244", out), CGTIER_EXIT_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(test_ctl_explain_and_stats_accept_a_unit)
+{
+	CtlOptions o = {};
+	char *args[] = { (char *)"a.service" }, *unknown[] = { (char *)"nope.service" };
+
+	start_fake_systemd();
+	o.systemd_bus = systemd_client;
+	start_server(0);
+	ck_assert_int_eq(verb_explain(client, &o, "a.service", out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "effective: web"), "%s", output());
+	rewind(out);
+	ck_assert_int_eq(verb_stats(client, &o, args, 1, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strncmp(output(), "/system.slice/a.service\n", 24) == 0, "%s", output());
+
+	ck_assert_int_eq(verb_explain(client, &o, "nope.service", out), CGTIER_EXIT_NOT_FOUND);
+	ck_assert_int_eq(verb_stats(client, &o, unknown, 1, out), CGTIER_EXIT_NOT_FOUND);
+	/* Loaded but not running: no ControlGroup. */
+	ck_assert_int_eq(verb_explain(client, &o, "dead.service", out), CGTIER_EXIT_NOT_FOUND);
+	stop_fake_systemd();
+}
+END_TEST
+
+/* Issue #21: a numastat -m like table of cgroups, with totals. */
+START_TEST(test_ctl_numa_table_has_total_column_and_row)
+{
+	CtlOptions o = {}, bare = { .no_legend = true }, j = { .json = true };
+
+	fake_cgroup(tree, "cgroup/system.slice/b.service", true);
+	fake_write(tree, "cgroup/system.slice/b.service/memory.numa_stat",
+		   "anon N0=1048576 N1=0\nfile N0=1048576 N1=2097152\n");
+	start_server(0);
+	ck_assert_int_eq(verb_numa(client, &o, NULL, 0, out), CGTIER_EXIT_OK);
+	ck_assert_str_eq(output(), "Per-node memory of cgroups, anon + file (in MiB):\n                              Node 0       Node 1        Total\n----------------------- ------------ ------------ ------------\n/system.slice/a.service         0.00         0.01         0.01\n/system.slice/b.service         2.00         2.00         4.00\n----------------------- ------------ ------------ ------------\nTotal                           2.00         2.01         4.01\n");
+
+	reset_output();
+	ck_assert_int_eq(verb_numa(client, &bare, NULL, 0, out), CGTIER_EXIT_OK);
+	ck_assert_str_eq(output(), "/system.slice/a.service         0.00         0.01         0.01\n" "/system.slice/b.service         2.00         2.00         4.00\n");
+
+	reset_output();
+	ck_assert_int_eq(verb_numa(client, &j, NULL, 0, out), CGTIER_EXIT_OK);
+	ck_assert_msg(strstr(output(), "{\"cgroup\":\"/system.slice/a.service\",\"nodes\":{\"0\":4096,\"1\":8192},\"total\":12288}"),
+		      "%s", output());
+	ck_assert_msg(strstr(output(), "\"total\":{\"nodes\":{\"0\":2101248,\"1\":2105344},\"total\":4206592}}\n"),
+		      "%s", output());
+}
+END_TEST
+
+START_TEST(test_ctl_numa_of_given_cgroups_and_missing_one)
+{
+	CtlOptions o = { .no_legend = true };
+	char *args[] = { (char *)"system.slice/a.service" }, *bad[] = { (char *)"/nope.slice" };
+
+	start_server(0);
+	ck_assert_int_eq(verb_numa(client, &o, args, 1, out), CGTIER_EXIT_OK);
+	ck_assert_str_eq(output(), "/system.slice/a.service         0.00         0.01         0.01\n");
+	ck_assert_int_eq(verb_numa(client, &o, bad, 1, out), CGTIER_EXIT_NOT_FOUND);
+}
+END_TEST
+
+/* --- an older daemon (no ListCgroupStats) or an older bus policy (denied) --- */
+
+static int old_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return sd_bus_reply_method_return(msg, "a(ssssu)", 1, "/old.service", "r", "", "", 0);
+}
+
+static int old_get_stats(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return sd_bus_reply_method_return(msg, "a{st}bta(ut)", 1, "promoted", (uint64_t)5, 0,
+					  (uint64_t)0, 0);
+}
+
+static int denied_list_stats(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "Rejected send message");
+}
+
+static const sd_bus_vtable old_daemon_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("ListCgroups", NULL, "a(ssssu)", old_list_cgroups, 0),
+	SD_BUS_METHOD("GetCgroupStats", "s", "a{st}bta(ut)", old_get_stats, 0),
+	SD_BUS_VTABLE_END
+};
+
+static const sd_bus_vtable denied_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("ListCgroups", NULL, "a(ssssu)", old_list_cgroups, 0),
+	SD_BUS_METHOD("GetCgroupStats", "s", "a{st}bta(ut)", old_get_stats, 0),
+	SD_BUS_METHOD("ListCgroupStats", NULL, "a(sa{st}bta(ut))", denied_list_stats, 0),
+	SD_BUS_VTABLE_END
+};
+
+static int old_fd;
+
+static void *old_daemon_main(void *vtable)
+{
+	sd_bus *bus = NULL;
+	sd_event *e = NULL;
+	sd_id128_t id;
+
+	if (sd_event_new(&e) >= 0 && sd_bus_new(&bus) >= 0 && sd_bus_set_fd(bus, old_fd, old_fd) >= 0 &&
+	    sd_id128_randomize(&id) >= 0 && sd_bus_set_server(bus, true, id) >= 0 &&
+	    sd_bus_set_anonymous(bus, true) >= 0 &&
+	    sd_bus_add_object_vtable(bus, NULL, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE, vtable, NULL) >= 0 &&
+	    sd_bus_start(bus) >= 0 && sd_bus_attach_event(bus, e, 0) >= 0 &&
+	    sd_bus_set_exit_on_disconnect(bus, true) >= 0)
+		(void)sd_event_loop(e);
+	sd_bus_flush_close_unref(bus);
+	sd_event_unref(e);
+	return NULL;
+}
+
+START_TEST(test_ctl_stats_falls_back_to_one_call_per_cgroup)
+{
+	const sd_bus_vtable *vtables[] = { old_daemon_vtable, denied_vtable };
+
+	for (size_t i = 0; i < ELEMENTSOF(vtables); i++) {
+		struct ctl_stats_list l = {};
+		sd_bus *bus = NULL;
+		pthread_t th;
+		int sv[2];
+
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+		old_fd = sv[0];
+		ck_assert_int_eq(pthread_create(&th, NULL, old_daemon_main, (void *)vtables[i]), 0);
+		ck_assert_int_ge(sd_bus_new(&bus), 0);
+		ck_assert_int_ge(sd_bus_set_fd(bus, sv[1], sv[1]), 0);
+		ck_assert_int_ge(sd_bus_start(bus), 0);
+		ck_assert_int_eq(ctl_list_cgroup_stats(bus, &l, NULL), 0);
+		ck_assert_uint_eq(l.n, 1);
+		ck_assert_str_eq(l.items[0].cgroup, "/old.service");
+		ck_assert_str_eq(l.items[0].stats.promotion[0].key, "promoted");
+		ctl_stats_list_done(&l);
+		sd_bus_flush_close_unref(bus);
+		pthread_join(th, NULL);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ctl");
@@ -345,6 +836,23 @@ int main(void)
 	tcase_add_test(tc, test_ctl_prometheus_names_and_escaping);
 	tcase_add_test(tc, test_ctl_rate_from_counter_delta);
 	tcase_add_test(tc, test_ctl_json_string_escapes);
+	tcase_add_test(tc, test_ctl_human_output_escapes_control_characters);
+	tcase_add_test(tc, test_ctl_json_output_of_hostile_name_is_valid_json);
+	tcase_add_test(tc, test_ctl_list_survives_cgroup_name_not_utf8);
+	tcase_add_test(tc, test_ctl_stats_all_managed_takes_calls_independent_of_cgroups);
+	tcase_add_test(tc, test_ctl_stats_all_managed_includes_name_not_utf8);
+	tcase_add_test(tc, test_ctl_stats_falls_back_to_one_call_per_cgroup);
+	tcase_add_test(tc, test_ctl_top_json_prints_one_array_per_refresh);
+	tcase_add_test(tc, test_ctl_no_legend_drops_table_headers);
+	tcase_add_test(tc, test_ctl_pager_only_on_a_terminal_and_without_no_pager);
+	tcase_add_test(tc, test_ctl_pager_receives_stdout);
+	tcase_add_test(tc, test_ctl_arg_kinds);
+	tcase_add_test(tc, test_ctl_explain_and_stats_accept_a_pid);
+	tcase_add_test(tc, test_ctl_explain_and_stats_accept_a_unit);
+	tcase_add_test(tc, test_ctl_numa_table_has_total_column_and_row);
+	tcase_add_test(tc, test_ctl_numa_of_given_cgroups_and_missing_one);
+	tcase_add_test(tc, test_ctl_json_string_escapes_del_c1_and_invalid_utf8);
+	tcase_add_test(tc, test_ctl_prometheus_label_replaces_invalid_utf8);
 	suite_add_tcase(s, tc);
 	return fake_run_suite(s);
 }

@@ -4,6 +4,7 @@
 #include "cgtier/bus.h"
 #include "cgtier/cgtier.h"
 #include "ctl.h"
+#include "escape.h"
 #include "log.h"
 #include "policy.h"
 #include "rate.h"
@@ -58,19 +59,30 @@ int verb_status(sd_bus *bus, const CtlOptions *o, FILE *out)
 		return CGTIER_EXIT_OK;
 	}
 
-	fprintf(out, "cgtier-policyd %s (%s backend, cgroup root %s)\n", st.version, st.backend,
-		st.cgroup_root);
+	{
+		_cleanup_free_ char *v = text_escape(st.version, 0), *b = text_escape(st.backend, 0),
+				    *root = text_escape(st.cgroup_root, 0);
+
+		fprintf(out, "cgtier-policyd %s (%s backend, cgroup root %s)\n", strna(v), strna(b),
+			strna(root));
+	}
 	fprintf(out, "Kernel support: %s\n",
 		st.kernel_supports_knobs ? "yes" :
 		streq(st.kernel_support, "unknown") ? "unknown (no cgroup with the memory controller yet)" :
 		"no: promotion rules inactive (need the cgtier kernel series)");
 	fprintf(out, "Rules: %" PRIu32 "\nManaged cgroups: %" PRIu32 "\n", st.rules,
 		st.managed_cgroups);
-	if (!isempty(st.last_error))
-		fprintf(out, "Last reload failed: %s\n", st.last_error);
+	if (!isempty(st.last_error)) {
+		fputs("Last reload failed: ", out);
+		fputs_escaped(st.last_error, out);
+		fputc('\n', out);
+	}
 	fputs("Policy files:\n", out);
-	while (sd_bus_message_read(files, "(ssu)", &path, &state, &n_rules) > 0)
-		fprintf(out, "  %-50s %-10s %" PRIu32 " rules\n", path, state, n_rules);
+	while (sd_bus_message_read(files, "(ssu)", &path, &state, &n_rules) > 0) {
+		_cleanup_free_ char *p = text_escape(path, 0), *s = text_escape(state, 0);
+
+		fprintf(out, "  %-50s %-10s %" PRIu32 " rules\n", strna(p), strna(s), n_rules);
+	}
 	return CGTIER_EXIT_OK;
 }
 
@@ -101,10 +113,15 @@ int verb_list(sd_bus *bus, const CtlOptions *o, FILE *out)
 		fputs("]\n", out);
 		return CGTIER_EXIT_OK;
 	}
-	fprintf(out, "%-50s %-20s %s\n", "CGROUP", "RULE", "SETTING");
-	for (size_t i = 0; i < l.n; i++)
-		fprintf(out, "%-50s %-20s %s\n", l.items[i].cgroup, l.items[i].rule,
-			l.items[i].setting);
+	if (!o->no_legend)
+		fprintf(out, "%-50s %-20s %s\n", "CGROUP", "RULE", "SETTING");
+	for (size_t i = 0; i < l.n; i++) {
+		_cleanup_free_ char *cg = text_escape(l.items[i].cgroup, 0),
+				    *rule = text_escape(l.items[i].rule, 0),
+				    *setting = text_escape(l.items[i].setting, 0);
+
+		fprintf(out, "%-50s %-20s %s\n", strna(cg), strna(rule), strna(setting));
+	}
 	return CGTIER_EXIT_OK;
 }
 
@@ -112,8 +129,10 @@ int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE 
 {
 	_cleanup_(ctl_daemon_state_done) struct ctl_daemon_state st = {};
 	_cleanup_(ctl_cgroup_list_done) struct ctl_cgroup_list l = {};
+	_cleanup_(ctl_stats_list_done) struct ctl_stats_list all = {};
 	_cleanup_free_ struct cgroup_stats *stats = NULL;
 	_cleanup_free_ const char **names = NULL;
+	_cleanup_free_ char **resolved = NULL; /* holes where resolving failed */
 	size_t k = 0;
 	int r, ret = CGTIER_EXIT_OK;
 
@@ -125,35 +144,49 @@ int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE 
 		r = ctl_get_daemon_state(bus, &st, &error);
 		if (r < 0)
 			return ctl_bus_error_exit("Cannot query cgtier-policyd", r, &error);
-	}
-
-	/* No path: every managed cgroup (what a metrics scrape wants). The
-	 * list also gives the limits that --prometheus exports. */
-	if (n == 0 || o->prometheus) {
+		/* The limits that --prometheus exports. */
 		r = ctl_list_cgroups(bus, &l);
 		if (r < 0)
 			return ctl_bus_error_exit("Cannot list cgroups", r, NULL);
-		if (n == 0)
-			n = l.n;
+	}
+
+	/* No path: every managed cgroup (what a metrics scrape wants), all
+	 * in one call. */
+	if (n == 0) {
+		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+		r = ctl_list_cgroup_stats(bus, &all, &error);
+		if (r < 0)
+			return ctl_bus_error_exit("Cannot read statistics", r, &error);
+		n = all.n;
 	}
 	stats = calloc(MAX(n, (size_t)1), sizeof(*stats));
 	names = calloc(MAX(n, (size_t)1), sizeof(*names));
-	if (!stats || !names)
+	resolved = calloc(MAX(n, (size_t)1), sizeof(*resolved));
+	if (!stats || !names || !resolved)
 		return log_error_errno(-ENOMEM, "Out of memory"), CGTIER_EXIT_FAILURE;
 
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-		const char *cg = cgroups ? cgroups[i] : l.items[i].cgroup;
 
-		r = ctl_get_stats(bus, cg, &stats[k], &error);
-		if (r < 0) {
-			/* A managed cgroup may vanish between list and read. */
-			if (!cgroups && sd_bus_error_has_name(&error, CGTIER_BUS_ERROR_NO_SUCH_CGROUP))
-				continue;
-			ret = ctl_bus_error_exit(cg, r, &error);
+		if (!cgroups) {
+			/* Borrowed from the list, which frees them. */
+			stats[k] = all.items[i].stats;
+			names[k++] = all.items[i].cgroup;
 			continue;
 		}
-		names[k++] = cg;
+		/* A PID or a unit stands for its cgroup. */
+		r = ctl_resolve_cgroup(o, cgroups[i], &resolved[i]);
+		if (r < 0) {
+			ret = ctl_resolve_exit(r);
+			continue;
+		}
+		r = ctl_get_stats(bus, resolved[i], &stats[k], &error);
+		if (r < 0) {
+			ret = ctl_bus_error_exit(cgroups[i], r, &error);
+			continue;
+		}
+		names[k++] = resolved[i];
 	}
 
 	if (o->prometheus) {
@@ -172,18 +205,27 @@ int verb_stats(sd_bus *bus, const CtlOptions *o, char **cgroups, size_t n, FILE 
 		for (size_t i = 0; i < k; i++)
 			stats_write_text(out, names[i], &stats[i]);
 
-	for (size_t i = 0; i < k; i++)
-		cgroup_stats_done(&stats[i]);
+	if (cgroups)
+		for (size_t i = 0; i < k; i++)
+			cgroup_stats_done(&stats[i]);
+	for (size_t i = 0; cgroups && i < n; i++)
+		free(resolved[i]);
 	return ret;
 }
 
-int verb_explain(sd_bus *bus, const CtlOptions *o, const char *cgroup, FILE *out)
+int verb_explain(sd_bus *bus, const CtlOptions *o, const char *arg, FILE *out)
 {
+	const char *cgroup;
 	_cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_free_ char *resolved = NULL;
 	const char *text;
 	int r;
 
+	r = ctl_resolve_cgroup(o, arg, &resolved);
+	if (r < 0)
+		return ctl_resolve_exit(r);
+	cgroup = resolved;
 	r = sd_bus_call_method(bus, CGTIER_BUS_NAME_OR_NULL(bus), CGTIER_BUS_PATH,
 			       CGTIER_BUS_INTERFACE, "Explain", &error, &reply, "s", cgroup);
 	if (r >= 0)
@@ -197,7 +239,7 @@ int verb_explain(sd_bus *bus, const CtlOptions *o, const char *cgroup, FILE *out
 		json_string(out, text);
 		fputs("}\n", out);
 	} else
-		fputs(text, out);
+		fputs_escaped(text, out);
 	return CGTIER_EXIT_OK;
 }
 

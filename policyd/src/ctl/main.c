@@ -15,8 +15,10 @@ static void help(void)
 	       "  status               Daemon, kernel support, policy files\n"
 	       "  list                 Managed cgroups and their effective rule\n"
 	       "  stats [CGROUP...]    Promotion statistics (all managed cgroups if none)\n"
+	       "                       (a CGROUP may also be a PID or a unit name)\n"
 	       "  top                  Live promotion rate per managed cgroup\n"
-	       "  explain CGROUP       Why each rule does or does not apply\n"
+	       "  numa [CGROUP...]     Memory per NUMA node with totals, like numastat -m\n"
+	       "  explain CGROUP|UNIT|PID  Why each rule does or does not apply\n"
 	       "  validate FILE...     Check policy files offline (\"-\" = stdin)\n"
 	       "  reload               Reload policies (root only)\n\n"
 	       "Options:\n"
@@ -24,6 +26,8 @@ static void help(void)
 	       "     --version         Show the version\n"
 	       "     --json            JSON output\n"
 	       "     --prometheus      stats: node_exporter textfile format\n"
+	       "     --no-legend       Tables without their header line\n"
+	       "     --no-pager        Do not pipe output into a pager\n"
 	       "  -i --interval=SEC    top: refresh interval (default 1)\n"
 	       "  -n --iterations=N    top: stop after N refreshes\n"
 	       "     --user            Talk to the daemon on the user bus\n"
@@ -32,14 +36,26 @@ static void help(void)
 	       "3 invalid policy (validate, reload), 4 no such cgroup.\n");
 }
 
+/* Like systemctl: page what people read, never top (it redraws) or reload. */
+static void maybe_page(const CtlOptions *o, const char *verb)
+{
+	if (streq(verb, "top") || streq(verb, "reload") || o->prometheus)
+		return;
+	if (pager_open(o, isatty(STDOUT_FILENO)) > 0)
+		atexit(pager_close);
+}
+
 int main(int argc, char *argv[])
 {
-	enum { ARG_VERSION = 0x100, ARG_JSON, ARG_PROMETHEUS, ARG_USER, ARG_BUS_ADDRESS };
+	enum { ARG_VERSION = 0x100, ARG_JSON, ARG_PROMETHEUS, ARG_USER, ARG_BUS_ADDRESS,
+	       ARG_NO_LEGEND, ARG_NO_PAGER };
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, ARG_VERSION },
 		{ "json", no_argument, NULL, ARG_JSON },
 		{ "prometheus", no_argument, NULL, ARG_PROMETHEUS },
+		{ "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+		{ "no-pager", no_argument, NULL, ARG_NO_PAGER },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "iterations", required_argument, NULL, 'n' },
 		{ "user", no_argument, NULL, ARG_USER },
@@ -66,6 +82,12 @@ int main(int argc, char *argv[])
 			break;
 		case ARG_PROMETHEUS:
 			o.prometheus = true;
+			break;
+		case ARG_NO_LEGEND:
+			o.no_legend = true;
+			break;
+		case ARG_NO_PAGER:
+			o.no_pager = true;
 			break;
 		case 'i':
 			o.interval_sec = strtod(optarg, &end);
@@ -102,11 +124,13 @@ int main(int argc, char *argv[])
 			log_error("validate needs at least one file");
 			return CGTIER_EXIT_USAGE;
 		}
+		maybe_page(&o, verb);
 		return verb_validate(&o, argv + optind, (size_t)(argc - optind), stdout);
 	}
 
 	if (!streq(verb, "status") && !streq(verb, "list") && !streq(verb, "stats") &&
-	    !streq(verb, "top") && !streq(verb, "explain") && !streq(verb, "reload")) {
+	    !streq(verb, "top") && !streq(verb, "explain") && !streq(verb, "reload") &&
+	    !streq(verb, "numa")) {
 		log_error("Unknown command \"%s\" (see --help)", verb);
 		return CGTIER_EXIT_USAGE;
 	}
@@ -117,6 +141,10 @@ int main(int argc, char *argv[])
 		return CGTIER_EXIT_USAGE;
 	}
 
+	maybe_page(&o, verb);
+	/* A scrape of 10,000 cgroups is 12 MB: 64 KiB writes, not 4 KiB. */
+	if (!isatty(STDOUT_FILENO))
+		(void)setvbuf(stdout, NULL, _IOFBF, 64 * 1024);
 	r = ctl_connect(&o, &bus);
 	if (r < 0) {
 		log_error_errno(r, "Cannot connect to the bus: %m");
@@ -130,6 +158,9 @@ int main(int argc, char *argv[])
 	if (streq(verb, "stats"))
 		return verb_stats(bus, &o, optind < argc ? argv + optind : NULL,
 				  (size_t)(argc - optind), stdout);
+	if (streq(verb, "numa"))
+		return verb_numa(bus, &o, optind < argc ? argv + optind : NULL,
+				 (size_t)(argc - optind), stdout);
 	if (streq(verb, "top"))
 		return verb_top(bus, &o, stdout);
 	if (streq(verb, "explain"))

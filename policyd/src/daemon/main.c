@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* cgtier-policyd: parse the command line, build the manager, run the loop. */
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
@@ -149,6 +150,13 @@ int main(int argc, char *argv[])
 	r = state_dir_from_environment();
 	if (r < 0)
 		return CGTIER_EXIT_FAILURE;
+
+	/* A ListCgroupStats reply of 10,000 cgroups is a 4 MB buffer. With
+	 * glibc's dynamic threshold, freeing it once raises the mmap and trim
+	 * thresholds, and later replies stay on the heap: resident memory grew
+	 * from 6.4 to 9.8 MiB after a few scrapes. A fixed threshold keeps
+	 * large buffers mmapped, so they go back to the kernel when freed. */
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
 	/* sd-event takes signals through signalfd: they must be blocked. */
 	sigemptyset(&mask);

@@ -6,6 +6,7 @@
 
 #include "cgtier/bus.h"
 #include "cgtier/cgtier.h"
+#include "escape.h"
 #include "log.h"
 #include "manager.h"
 #include "stats.h"
@@ -29,6 +30,22 @@ static int cgroup_arg(Manager *m, sd_bus_message *msg, sd_bus_error *error, char
 	return 0;
 }
 
+/* D-Bus strings must be UTF-8, cgroup names need not be (a delegated user
+ * picks them): such a name goes out with the offending bytes as \xNN rather
+ * than failing the whole reply. *ret is s itself, or a copy to free. */
+static int bus_string(const char *s, char **to_free, const char **ret)
+{
+	if (utf8_is_valid(s)) {
+		*ret = s;
+		return 0;
+	}
+	*to_free = text_escape(s, ESCAPE_INVALID_ONLY | ESCAPE_KEEP_NEWLINE);
+	if (!*to_free)
+		return -ENOMEM;
+	*ret = *to_free;
+	return 0;
+}
+
 static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -45,12 +62,16 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
 	if (r < 0)
 		return r;
 	while (reconciler_iterate(m->reconciler, &i, &cgroup, &e)) {
+		_cleanup_free_ char *escaped = NULL;
 		char human[128], max[RATE_STRING_MAX] = "";
 
 		if (promotion_setting_format(&e->setting, human, sizeof(human)) < 0)
 			human[0] = 0;
 		if (promotion_setting_to_max_string(&e->setting, max, sizeof(max)) < 0)
 			max[0] = 0;
+		r = bus_string(cgroup, &escaped, &cgroup);
+		if (r < 0)
+			return r;
 		r = sd_bus_message_append(reply, "(ssssu)", cgroup, strempty(e->rule), human, max,
 					  e->setting.has_weight ? e->setting.weight : 0);
 		if (r < 0)
@@ -60,6 +81,36 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
 	if (r < 0)
 		return r;
 	return sd_bus_send(NULL, reply, NULL);
+}
+
+/* One cgroup's statistics, the a{st}bta(ut) of GetCgroupStats. */
+static int append_stats(sd_bus_message *reply, const struct cgroup_stats *s)
+{
+	int r;
+
+	r = sd_bus_message_open_container(reply, 'a', "{st}");
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s->n_promotion; i++) {
+		r = sd_bus_message_append(reply, "{st}", s->promotion[i].key, s->promotion[i].value);
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_append(reply, "bt", s->has_pgpromote_success, s->pgpromote_success);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "(ut)");
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s->n_nodes; i++) {
+		r = sd_bus_message_append(reply, "(ut)", s->nodes[i].node, s->nodes[i].bytes);
+		if (r < 0)
+			return r;
+	}
+	return sd_bus_message_close_container(reply);
 }
 
 static int method_get_cgroup_stats(sd_bus_message *msg, void *userdata, sd_bus_error *error)
@@ -83,25 +134,54 @@ static int method_get_cgroup_stats(sd_bus_message *msg, void *userdata, sd_bus_e
 	r = sd_bus_message_new_method_return(msg, &reply);
 	if (r < 0)
 		return r;
-	r = sd_bus_message_open_container(reply, 'a', "{st}");
+	r = append_stats(reply, &s);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < s.n_promotion; i++) {
-		r = sd_bus_message_append(reply, "{st}", s.promotion[i].key, s.promotion[i].value);
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+/* Every managed cgroup's statistics in one reply: a scrape of 10,000
+ * cgroups was 10,000 round trips through the bus daemon. */
+static int method_list_cgroup_stats(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	Manager *m = userdata;
+	const struct reconcile_entry *e;
+	const char *cgroup;
+	size_t i = 0;
+	int r;
+
+	r = sd_bus_message_new_method_return(msg, &reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "(sa{st}bta(ut))");
+	if (r < 0)
+		return r;
+	while (reconciler_iterate(m->reconciler, &i, &cgroup, &e)) {
+		_cleanup_(cgroup_stats_done) struct cgroup_stats s = {};
+		_cleanup_free_ char *escaped = NULL;
+		const char *name;
+
+		r = stats_read(m->fs, cgroup, &s);
+		if (r == -ENOMEM)
+			return r;
+		/* Gone since the last walk, or unreadable: one cgroup must not
+		 * fail everybody's scrape. */
+		if (r < 0) {
+			(void)log_cgroup_full_errno(LOG_DEBUG, r, cgroup, e->rule,
+						    "Statistics of %s skipped: %m", cgroup);
+			continue;
+		}
+		r = bus_string(cgroup, &escaped, &name);
 		if (r < 0)
 			return r;
-	}
-	r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	r = sd_bus_message_append(reply, "bt", s.has_pgpromote_success, s.pgpromote_success);
-	if (r < 0)
-		return r;
-	r = sd_bus_message_open_container(reply, 'a', "(ut)");
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < s.n_nodes; i++) {
-		r = sd_bus_message_append(reply, "(ut)", s.nodes[i].node, s.nodes[i].bytes);
+		r = sd_bus_message_open_container(reply, 'r', "sa{st}bta(ut)");
+		if (r >= 0)
+			r = sd_bus_message_append(reply, "s", name);
+		if (r >= 0)
+			r = append_stats(reply, &s);
+		if (r >= 0)
+			r = sd_bus_message_close_container(reply);
 		if (r < 0)
 			return r;
 	}
@@ -165,8 +245,9 @@ static int method_get_topology(sd_bus_message *msg, void *userdata, sd_bus_error
 
 static int method_explain(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	_cleanup_free_ char *cgroup = NULL, *text = NULL;
+	_cleanup_free_ char *cgroup = NULL, *text = NULL, *escaped = NULL;
 	Manager *m = userdata;
+	const char *t;
 	int r;
 
 	r = cgroup_arg(m, msg, error, &cgroup);
@@ -183,7 +264,10 @@ static int method_explain(sd_bus_message *msg, void *userdata, sd_bus_error *err
 					 "Invalid cgroup path \"%s\"", cgroup);
 	if (r < 0)
 		return sd_bus_error_set_errnof(error, r, "Cannot explain %s: %m", cgroup);
-	return sd_bus_reply_method_return(msg, "s", text);
+	r = bus_string(text, &escaped, &t);
+	if (r < 0)
+		return r;
+	return sd_bus_reply_method_return(msg, "s", t);
 }
 
 static uint64_t manager_now_usec(Manager *m)
@@ -393,6 +477,9 @@ static const sd_bus_vtable manager_vtable[] = {
 				 SD_BUS_PARAM(promotion) SD_BUS_PARAM(has_pgpromote_success)
 				 SD_BUS_PARAM(pgpromote_success) SD_BUS_PARAM(node_bytes),
 				 method_get_cgroup_stats, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_NAMES(CGTIER_BUS_METHOD_LIST_CGROUP_STATS, NULL, SD_BUS_PARAM(),
+				 "a(sa{st}bta(ut))", SD_BUS_PARAM(stats),
+				 method_list_cgroup_stats, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_NAMES("GetTopology", NULL, SD_BUS_PARAM(),
 				 "a(ubbitt)a(uau)", SD_BUS_PARAM(nodes) SD_BUS_PARAM(tiers),
 				 method_get_topology, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -26,11 +26,13 @@ void manager_watch_cgroup(Manager *m, const char *cgroup)
 	if (wd < 0) {
 		if (errno == ENOSPC && !m->watch_limit_warned) {
 			m->watch_limit_warned = true;
-			log_warning("inotify watch limit reached at %s: new cgroups below it are "
-				    "configured by the periodic rescan only (raise "
-				    "fs.inotify.max_user_watches)", cgroup);
+			log_cgroup_full_errno(LOG_WARNING, 0, cgroup, NULL,
+					      "inotify watch limit reached at %s: new cgroups below "
+					      "it are configured by the periodic rescan only (raise "
+					      "fs.inotify.max_user_watches)", cgroup);
 		} else if (errno != ENOENT && errno != ENOTDIR)
-			log_debug_errno(errno, "%s: cannot watch (%m)", cgroup);
+			(void)log_cgroup_full_errno(LOG_DEBUG, errno, cgroup, NULL,
+						    "%s: cannot watch (%m)", cgroup);
 		return;
 	}
 	(void)snprintf_ok(key, sizeof(key), "%d", wd);

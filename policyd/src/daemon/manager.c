@@ -48,29 +48,32 @@ static void on_reconcile_event(void *userdata, reconcile_event ev, const char *c
 			       const char *file, const char *value, int error)
 {
 	Manager *m = userdata;
+	const char *rule = reconciler_event_rule(m->reconciler);
 	int level;
 
 	switch (ev) {
 	case RECONCILE_EVENT_WRITTEN:
 		if (strmap_size(m->write_warnings) > 0)
 			(void)first_warning(m, cgroup, file, false);
-		log_debug("%s: %s = %s", cgroup, file, value);
+		log_cgroup_debug(cgroup, rule, "%s: %s = %s", cgroup, file, value);
 		break;
 	case RECONCILE_EVENT_VANISHED:
-		log_debug("%s: removed while being configured, skipped", cgroup);
+		log_cgroup_debug(cgroup, rule, "%s: removed while being configured, skipped", cgroup);
 		break;
 	case RECONCILE_EVENT_NO_KNOB:
-		log_debug("%s: no %s (memory controller not enabled there)", cgroup, file);
+		log_cgroup_debug(cgroup, rule, "%s: no %s (memory controller not enabled there)",
+				 cgroup, file);
 		break;
 	case RECONCILE_EVENT_READ_ONLY:
 		level = first_warning(m, cgroup, file, true) ? LOG_WARNING : LOG_DEBUG;
-		log_full_errno(level, error, "%s: %s is read-only (%m): could not set \"%s\"",
-			       cgroup, file, value);
+		log_cgroup_full_errno(level, error, cgroup, rule,
+				      "%s: %s is read-only (%m): could not set \"%s\"", cgroup, file,
+				      value);
 		break;
 	case RECONCILE_EVENT_FAILED:
 		level = first_warning(m, cgroup, file, true) ? LOG_ERR : LOG_DEBUG;
-		log_full_errno(level, error, "%s: failed to write \"%s\" to %s: %m", cgroup,
-			       value, file);
+		log_cgroup_full_errno(level, error, cgroup, rule,
+				      "%s: failed to write \"%s\" to %s: %m", cgroup, value, file);
 		break;
 	}
 }
@@ -411,9 +414,11 @@ int manager_cgroup_added(Manager *m, const char *cgroup)
 	r = reconcile_subtree(m->reconciler, m->policy, cgroup, &st);
 	manager_save_owned_knobs(m);
 	if (r < 0)
-		return log_warning_errno(r, "%s: cannot apply rules to new cgroup: %m", cgroup);
+		return log_cgroup_warning_errno(r, cgroup, NULL,
+						"%s: cannot apply rules to new cgroup: %m", cgroup);
 	if (st.n_written > 0)
-		log_debug("%s: new cgroup configured (%zu knobs)", cgroup, st.n_written);
+		log_cgroup_debug(cgroup, NULL, "%s: new cgroup configured (%zu knobs)", cgroup,
+				 st.n_written);
 	return 0;
 }
 

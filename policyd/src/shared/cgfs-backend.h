@@ -15,6 +15,8 @@ typedef struct cgfs_backend_ops {
 		     const char *value);
 	int (*walk)(cgfs *c, const char *start, cgfs_walk_cb cb, void *userdata);
 	int (*exists)(cgfs *c, const char *cgroup);
+	/* Optional: an owned directory fd of the cgroup, for cgfs_hold(). */
+	int (*open_dir)(cgfs *c, const char *cgroup);
 	void (*free)(cgfs *c);
 } cgfs_backend_ops;
 
@@ -32,6 +34,9 @@ struct cgfs {
 	 * path again (a large share of a reconcile's syscalls). */
 	const char *walk_path;
 	int walk_fd;
+	/* cgfs_hold(): the same for several reads of one cgroup outside a
+	 * walk; walk_path/walk_fd then point here and are owned. */
+	char *held_path;
 	/* openat backend: resolve component by component (no openat2(), or
 	 * tests exercising the fallback). */
 	bool no_openat2;

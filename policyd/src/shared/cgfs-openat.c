@@ -335,6 +335,7 @@ static const cgfs_backend_ops openat_ops = {
 	.write = openat_write,
 	.walk = openat_walk,
 	.exists = openat_exists,
+	.open_dir = open_cgroup_dir,
 };
 
 int cgfs_open_openat(const char *root, cgfs **ret)

@@ -125,6 +125,7 @@ cgfs *cgfs_free(cgfs *c)
 {
 	if (!c)
 		return NULL;
+	cgfs_release(c);
 	if (c->ops && c->ops->free)
 		c->ops->free(c);
 	safe_close(c->root_fd);
@@ -215,6 +216,11 @@ int cgfs_read_fd(int fd, bool first_line, char **ret)
 		used += (size_t)n;
 		if (first_line && memchr(buf + used - (size_t)n, '\n', (size_t)n))
 			break;
+		/* A short read is the end: cgroupfs (seq_file) and tmpfs fill the
+		 * whole request otherwise. Saves the read() that would return 0,
+		 * a quarter of the syscalls of reading 10,000 cgroups' stats. */
+		if ((size_t)n < size - (used - (size_t)n) - 1)
+			break;
 	}
 	if (!buf) {
 		buf = strdup("");
@@ -254,6 +260,36 @@ static int read_common(cgfs *c, const char *cgroup, const char *file, bool first
 int cgfs_read(cgfs *c, const char *cgroup, const char *file, char **ret)
 {
 	return read_common(c, cgroup, file, false, ret);
+}
+
+int cgfs_hold(cgfs *c, const char *cgroup)
+{
+	_cleanup_free_ char *path = NULL;
+	int r, fd;
+
+	if (!c->ops->open_dir || c->walk_fd >= 0)
+		return 0;
+	r = check_args(cgroup, NULL, &path);
+	if (r < 0)
+		return r;
+	fd = c->ops->open_dir(c, path);
+	if (fd < 0)
+		return fd;
+	c->held_path = TAKE_PTR(path);
+	c->walk_path = c->held_path;
+	c->walk_fd = fd;
+	return 0;
+}
+
+void cgfs_release(cgfs *c)
+{
+	if (!c->held_path)
+		return;
+	safe_close(c->walk_fd);
+	c->walk_fd = -EBADF;
+	c->walk_path = NULL;
+	free(c->held_path);
+	c->held_path = NULL;
 }
 
 int cgfs_read_line(cgfs *c, const char *cgroup, const char *file, char **ret)

@@ -74,6 +74,13 @@ uint64_t cgfs_get_write_count(const cgfs *c);
 
 /* Whole file, NUL-terminated, trailing newline kept. */
 int cgfs_read(cgfs *c, const char *cgroup, const char *file, char **ret);
+
+/* Several reads of one cgroup in a row: its directory is resolved once
+ * (openat backend; others ignore this) until cgfs_release(). A no-op inside
+ * a walk, which holds the visited cgroup already. Errors are not fatal:
+ * the reads then resolve the path themselves and report. */
+int cgfs_hold(cgfs *c, const char *cgroup);
+void cgfs_release(cgfs *c);
 /* First line without its newline: for single-value files. */
 int cgfs_read_line(cgfs *c, const char *cgroup, const char *file, char **ret);
 int cgfs_read_keyed(cgfs *c, const char *cgroup, const char *file,

@@ -12,11 +12,17 @@ struct reconciler {
 	bool apply;
 	reconcile_event_cb cb;
 	void *cb_userdata;
+	const char *event_rule; /* for cb: set by reconcile_cgroup() before any event */
 	reconcile_visit_cb visit;
 	void *visit_userdata;
 	/* The set of owned knobs changed since the caller last asked. */
 	bool owned_changed;
 };
+
+const char *reconciler_event_rule(const reconciler *r)
+{
+	return r->event_rule;
+}
 
 static void entry_free(void *p)
 {
@@ -237,6 +243,9 @@ static int reconcile_cgroup(reconciler *r, const struct policy_set *set, const c
 		want_weight = true;
 	}
 
+	/* For the event callback; a rule that lets go is what a reset to the
+	 * default is about. */
+	r->event_rule = rule ? rule->name : prev ? prev->rule : NULL;
 	if (r->apply) {
 		if (want_max && apply_knob(r, cgroup, CGTIER_KNOB_PROMOTION_MAX, max, max_equal,
 					   st) == KNOB_VANISHED)

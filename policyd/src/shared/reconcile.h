@@ -66,6 +66,10 @@ static inline void reconciler_freep(reconciler **r)
  * for ListCgroups, but cgroupfs is neither read nor written. */
 void reconciler_set_apply(reconciler *r, bool apply);
 void reconciler_set_event_cb(reconciler *r, reconcile_event_cb cb, void *userdata);
+/* Only inside the event callback: the name of the rule whose knobs are
+ * being applied (or, for a reset to the default, the rule that let go);
+ * NULL when none. */
+const char *reconciler_event_rule(const reconciler *r);
 
 /* Called for every cgroup a walk visits, before its knobs are handled: the
  * daemon adds its inotify watch there, so one walk serves both. */

@@ -151,7 +151,7 @@ static bool is_vanished(int r)
 	return r == -ENOENT || r == -ENODEV;
 }
 
-int stats_read(cgfs *c, const char *cgroup, struct cgroup_stats *ret)
+static int stats_read_files(cgfs *c, const char *cgroup, struct cgroup_stats *ret)
 {
 	_cleanup_(cgroup_stats_done) struct cgroup_stats s = {};
 	_cleanup_free_ char *prom = NULL, *mstat = NULL, *numa = NULL;
@@ -192,6 +192,17 @@ int stats_read(cgfs *c, const char *cgroup, struct cgroup_stats *ret)
 	*ret = s;
 	s = (struct cgroup_stats){};
 	return 0;
+}
+
+int stats_read(cgfs *c, const char *cgroup, struct cgroup_stats *ret)
+{
+	int r;
+
+	/* Three files of one cgroup: resolve its path once. */
+	(void)cgfs_hold(c, cgroup);
+	r = stats_read_files(c, cgroup, ret);
+	cgfs_release(c);
+	return r;
 }
 
 struct probe {
