@@ -53,6 +53,9 @@ if [ "$what" = all ] || [ "$what" = vm ]; then
 	if [ -z "$stage_failed" ]; then
 		stage harness tests/vm/selftest.sh
 		stage vm env VM_APPEND=kmemleak=on tests/vm/run-vm.sh -n check tests/vm/plans/check.plan
+		# Copy offload under concurrency: a boot of its own (check.plan is
+		# near its guest timeout), with kmemleak for the unload races.
+		stage offload env VM_APPEND=kmemleak=on tests/vm/run-vm.sh -n offload tests/vm/plans/offload.plan
 		stage nomemcg env VM_APPEND=cgroup_disable=memory tests/vm/run-vm.sh -n nomemcg tests/vm/plans/nomemcg.plan
 		# Longterm pins only migrate memory out of ZONE_MOVABLE or CMA.
 		stage pin env VM_APPEND=movablecore=1G tests/vm/run-vm.sh -n pin tests/vm/plans/pin.plan

@@ -5,6 +5,7 @@
  * copy, DMA copy). Runs as root; needs nodes 0 and 1 with memory.
  *
  *   pagemove verify  [-s MIB] [-f FOLIO_KB] [-n ROUNDS] [-S SEED] [-m MIN_PCT] [-T]
+ *                    [-W FILE -w MODE]
  *   pagemove bench   [-s MIB] [-f FOLIO_KB] [-r RUNS] [-c CHUNK_PAGES]
  *   pagemove latency [-s KB] [-f FOLIO_KB] [-r RUNS]
  *
@@ -38,6 +39,13 @@
  * of page-moves reached their target, 2 = usage or syscall error.
  * -T (self-test) skips move_pages and flips one bit of one word in round 0:
  * it must report corrupt=1 and exit 1, which proves the checker can fail.
+ * -W FILE -w MODE: before each round's move, write MODE to FILE, the
+ * kernel's test hook that races a writer with the batch copy
+ * (/sys/kernel/debug/migrate_offload/race_test): it writes RACE_MAGIC into
+ * word 0 of one folio of the move while the folio is being migrated. Then
+ * exactly one page a round must hold RACE_MAGIC in word 0 (the rest of it
+ * is checked as usual), or the racing write was lost: the round reports
+ * "race=N" and the run fails unless N is 1 in every round.
  *
  * bench: times move_pages(2) node 0 -> 1 and 1 -> 0 for the whole region,
  * CHUNK_PAGES pages per call (default: all in one call). GB/s counts only
@@ -61,6 +69,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -153,7 +162,7 @@ static const char *errname(int e)
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
-		"usage: pagemove verify  [-s MIB] [-f FOLIO_KB] [-n ROUNDS] [-S SEED] [-m MIN_PCT] [-T]\n"
+		"usage: pagemove verify  [-s MIB] [-f FOLIO_KB] [-n ROUNDS] [-S SEED] [-m MIN_PCT] [-T] [-W FILE -w MODE]\n"
 		"       pagemove bench   [-s MIB] [-f FOLIO_KB] [-r RUNS] [-c CHUNK_PAGES]\n"
 		"       pagemove latency [-s KB] [-f FOLIO_KB] [-r RUNS]\n"
 		"  -s  region size: MiB for verify/bench (64), KiB for latency (2048)\n"
@@ -163,6 +172,8 @@ static void __attribute__((noreturn)) usage(void)
 		"  -S  verify pattern seed (1)\n"
 		"  -m  verify: fail if fewer than MIN_PCT%% of page-moves reach the target (95)\n"
 		"  -T  verify self-test: skip move_pages, corrupt one word, must exit 1\n"
+		"  -W  verify: arm the kernel's race test hook FILE (writing -w MODE, 1-3)\n"
+		"      before each move; one page a round must keep its racing write\n"
 		"  -r  runs (bench 5, latency 10)\n"
 		"  -c  bench: pages per move_pages call (all)\n"
 		"exit: 0 pass, 1 test failure, 2 usage or system error\n");
@@ -501,7 +512,12 @@ struct vopts {
 	unsigned long mib, folio_kb, rounds, min_pct;
 	uint64_t seed;
 	int selftest;
+	const char *race_file;		/* -W: the kernel's race test hook */
+	int race_mode;			/* -w: what to write to it */
 };
+
+/* What the kernel's race test hook writes (mm/migrate_offload.c) */
+#define RACE_MAGIC 0x6d6f2d7261636521ULL
 
 struct tally {
 	unsigned long moved, not_moved, wrong_node;
@@ -542,9 +558,12 @@ static void fill_round(struct region *r, uint64_t seed, unsigned long round)
 	}
 }
 
-/* First differing word of page p, or -1; *nbad gets the differing count. */
+/*
+ * First differing word of page p from word w0 on, or -1; *nbad gets the
+ * differing count.
+ */
 static long check_page(const struct region *r, uint64_t seed, unsigned long p,
-		       unsigned long round, unsigned long *nbad)
+		       unsigned long round, unsigned long w0, unsigned long *nbad)
 {
 	const volatile uint64_t *v = (const uint64_t *)(r->mem + p * PAGE);
 	uint64_t key = page_key(seed, p, round);
@@ -552,7 +571,7 @@ static long check_page(const struct region *r, uint64_t seed, unsigned long p,
 	unsigned long w;
 
 	*nbad = 0;
-	for (w = 0; w < WORDS; w++) {
+	for (w = w0; w < WORDS; w++) {
 		if (v[w] == pattern(key, w))
 			continue;
 		if (first < 0)
@@ -578,14 +597,20 @@ static void report_corrupt(const struct region *r, uint64_t seed, unsigned long 
 	       (unsigned long long)want, (unsigned long long)got, what, nbad, WORDS);
 }
 
+/* *race counts the pages that hold RACE_MAGIC in word 0, if race is set. */
 static unsigned long check_region(const struct region *r, uint64_t seed,
-				  unsigned long round)
+				  unsigned long round, unsigned long *race)
 {
-	unsigned long p, nbad, bad = 0;
+	unsigned long p, nbad, bad = 0, w0;
 	long w;
 
 	for (p = 0; p < r->npages; p++) {
-		w = check_page(r, seed, p, round, &nbad);
+		w0 = 0;
+		if (race && *(const volatile uint64_t *)(r->mem + p * PAGE) == RACE_MAGIC) {
+			(*race)++;
+			w0 = 1;
+		}
+		w = check_page(r, seed, p, round, w0, &nbad);
 		if (w < 0)
 			continue;
 		if (bad < MAX_REPORTS)
@@ -657,15 +682,37 @@ static void selftest_corrupt(struct region *r)
 	       p, w);
 }
 
+/* Arm the kernel's race test hook for the next batch copy. */
+static int race_arm(const struct vopts *o)
+{
+	char buf[16];
+	int fd, len, ok;
+
+	fd = open(o->race_file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, o->race_file, strerror(errno));
+		return -errno;
+	}
+	len = snprintf(buf, sizeof(buf), "%d\n", o->race_mode);
+	ok = write(fd, buf, len) == len;
+	if (!ok)
+		fprintf(stderr, "%s: writing %s: %s\n", prog, o->race_file, strerror(errno));
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
 static int verify_round(struct region *r, const struct vopts *o,
-			unsigned long round, struct tally *sum, unsigned long *corrupt)
+			unsigned long round, struct tally *sum, unsigned long *corrupt,
+			unsigned long *race_bad)
 {
 	int target = round % 2 ? 0 : 1;
 	struct tally t = { 0 };
-	unsigned long bad;
+	unsigned long bad, race = 0;
 	uint64_t ns = 0;
 	long ret;
 
+	if (o->race_file && race_arm(o))
+		return -EIO;
 	if (o->selftest) {
 		if (!round)
 			selftest_corrupt(r);
@@ -675,9 +722,14 @@ static int verify_round(struct region *r, const struct vopts *o,
 			return ret;
 		tally_round(r, round, target, &t);
 	}
-	bad = check_region(r, o->seed, round);
-	printf("round %lu: target=%d moved=%lu ms=%.3f not_moved=%lu wrong_node=%lu corrupt=%lu\n",
+	bad = check_region(r, o->seed, round, o->race_file ? &race : NULL);
+	printf("round %lu: target=%d moved=%lu ms=%.3f not_moved=%lu wrong_node=%lu corrupt=%lu",
 	       round, target, t.moved, ns / 1e6, t.not_moved, t.wrong_node, bad);
+	if (o->race_file) {
+		printf(" race=%lu", race);
+		*race_bad += race != 1;
+	}
+	putchar('\n');
 	print_reasons(round, &t);
 	fflush(stdout);
 	tally_add(sum, &t);
@@ -688,7 +740,8 @@ static int verify_round(struct region *r, const struct vopts *o,
 }
 
 static int verify_verdict(const struct vopts *o, const struct region *r,
-			  const struct tally *sum, unsigned long corrupt)
+			  const struct tally *sum, unsigned long corrupt,
+			  unsigned long race_bad)
 {
 	unsigned long total = r->npages * o->rounds;
 
@@ -696,6 +749,11 @@ static int verify_verdict(const struct vopts *o, const struct region *r,
 	       o->folio_kb, r->npages, o->rounds, sum->moved, sum->not_moved,
 	       sum->wrong_node, corrupt);
 	fflush(stdout);
+	if (race_bad) {
+		fprintf(stderr, "%s: verify FAILED: in %lu of %lu rounds the racing write was not found exactly once (lost, or the hook did not fire)\n",
+			prog, race_bad, o->rounds);
+		return 1;
+	}
 	if (corrupt || sum->wrong_node) {
 		fprintf(stderr, "%s: verify FAILED: %lu corrupt page copies, %lu pages on the wrong node\n",
 			prog, corrupt, sum->wrong_node);
@@ -711,7 +769,7 @@ static int verify_verdict(const struct vopts *o, const struct region *r,
 
 static int verify_run(const struct vopts *o)
 {
-	unsigned long round, corrupt = 0;
+	unsigned long round, corrupt = 0, race_bad = 0;
 	struct tally sum = { 0 };
 	struct region r;
 	int err, rc = 2;
@@ -729,12 +787,12 @@ static int verify_run(const struct vopts *o)
 		goto out;
 	}
 	for (round = 0; round < o->rounds; round++)
-		if (verify_round(&r, o, round, &sum, &corrupt))
+		if (verify_round(&r, o, round, &sum, &corrupt, &race_bad))
 			goto out;
 	printf("end:");
 	print_folios(&r);
 	putchar('\n');
-	rc = verify_verdict(o, &r, &sum, corrupt);
+	rc = verify_verdict(o, &r, &sum, corrupt, race_bad);
 out:
 	region_free(&r);
 	return rc;
@@ -746,7 +804,7 @@ static int cmd_verify(int argc, char **argv)
 			   .seed = 1 };
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:f:n:S:m:T")) != -1) {
+	while ((opt = getopt(argc, argv, "s:f:n:S:m:TW:w:")) != -1) {
 		switch (opt) {
 		case 's': o.mib = num(opt, optarg, 1, 1UL << 20); break;
 		case 'f': o.folio_kb = num(opt, optarg, 4, MAX_FOLIO_KB); break;
@@ -754,6 +812,8 @@ static int cmd_verify(int argc, char **argv)
 		case 'S': o.seed = num(opt, optarg, 0, ULLONG_MAX); break;
 		case 'm': o.min_pct = num(opt, optarg, 0, 100); break;
 		case 'T': o.selftest = 1; break;
+		case 'W': o.race_file = optarg; break;
+		case 'w': o.race_mode = num(opt, optarg, 1, 3); break;
 		default: usage();
 		}
 	}

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Copy offload for page migration (kernel/patches/0012..0020), on the
+# Copy offload for page migration (kernel/patches/0012..0021), on the
 # patched kernel: move_pages() over pages filled with a distinct pattern
 # per 8-byte word, moved node 0 -> 1 -> 0 ..., every word checked after
 # every move (tests/bin/pagemove.c), with each copy path:
@@ -14,25 +14,10 @@
 # path it names did the copying (or fell back). The harness fails the
 # test on any kernel warning in dmesg.
 . "$CGTIER_TOP/tests/vm/lib/common.sh"
+. "$CGTIER_TOP/tests/vm/lib/offload.sh"
 
-MO=/sys/kernel/mm/migrate_offload
-PM=${PAGEMOVE:-$BIN/pagemove}
 MIB=${MIB:-32}
-[ -d "$MO" ] || skip "kernel without migration copy offload ($MO missing)"
-[ -x "$PM" ] || fail "no pagemove at $PM (make vm-tools)"
-THP=/sys/kernel/mm/transparent_hugepage
-
-old_reasons=$(cat $MO/reasons) old_thp=$(sed 's/.*\[\(.*\)\].*/\1/' $THP/enabled)
-restore() {
-	for m in mtcopy dcbm; do
-		[ -d /sys/module/$m ] && echo 0 >/sys/module/$m/parameters/offloading
-	done
-	echo 0 >$MO/cpu_batch
-	echo "$old_reasons" >$MO/reasons
-	echo "$old_thp" >$THP/enabled
-	rmmod dcbm mtcopy swcopy-test 2>/dev/null
-}
-trap restore EXIT
+offload_begin
 
 modprobe_test swcopy-test nr_channels=4 || fail "modprobe swcopy-test"
 modprobe_test mtcopy || fail "modprobe mtcopy"
@@ -118,28 +103,15 @@ echo "syscall_or_cpuset bogus" >$MO/reasons 2>/dev/null && fail "bogus reason ac
 echo 0 >$P_MT/nr_threads 2>/dev/null && fail "nr_threads 0 accepted"
 echo 17 >$P_DC/nr_dma_chan 2>/dev/null && fail "nr_dma_chan 17 accepted"
 
-# Unload and switch off while migrations run: they keep completing.
-# A batch in flight holds a reference on its migrator's module, so rmmod
-# does not wait and fails for the length of a batch: "Module X is in use"
-# (kmod saw the reference count) or EAGAIN (delete_module() did). unload
-# retries those, for up to 5 s, and fails on anything else.
-unload() {
-	i=0
-	until rmmod "$1" 2>"$CGTIER_OUT/rmmod.err"; do
-		grep -Eq "is in use|temporarily unavailable" "$CGTIER_OUT/rmmod.err" ||
-			{ cat "$CGTIER_OUT/rmmod.err"; return 1; }
-		i=$((i + 1))
-		[ $i -lt 100 ] || return 1
-		sleep 0.05
-	done
-	note "rmmod $1 while migrating: $i busy retries"
-}
+# Unload and switch off while migrations run: they keep completing
+# (unload: tests/vm/lib/offload.sh).
 echo 2 >$P_MT/nr_threads
 echo 1 >$P_MT/offloading || fail "mtcopy on"
 "$PM" verify -s "$MIB" -f 4 -n 40 -m 95 >/tmp/co-unload.out 2>&1 &
 job=$!
 sleep 1
 unload mtcopy || fail "rmmod mtcopy while offloading"
+note "rmmod mtcopy while migrating: $unload_retries busy retries"
 [ "$(cat $MO/migrator)" = none ] || fail "migrator '$(cat $MO/migrator)' after rmmod"
 echo 1 >$P_DC/offloading || fail "dcbm on"
 sleep 1
@@ -147,6 +119,7 @@ echo 0 >$P_DC/offloading || fail "dcbm off while migrating"
 echo 1 >$P_DC/offloading || fail "dcbm on again"
 sleep 1
 unload dcbm || fail "rmmod dcbm while offloading"
+note "rmmod dcbm while migrating: $unload_retries busy retries"
 wait $job || { tail -20 /tmp/co-unload.out; fail "migrations failed across unload"; }
 grep '^verify:' /tmp/co-unload.out | sed 's/^/# unload: /'
 

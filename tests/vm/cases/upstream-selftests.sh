@@ -42,7 +42,7 @@ ktap_results migration <"$CGTIER_OUT/migration.log" >>"$now"
 echo 0 >/proc/sys/vm/nr_hugepages
 
 # mm/migration again with each copy-offload migrator (kernel/patches/0013,
-# 0018, 0019) copying the batches of move_pages() (reason
+# 0019, 0020) copying the batches of move_pages() (reason
 # syscall_or_cpuset): results are "migration@mtcopy/NAME" and
 # "migration@dcbm/NAME", held to the baseline of "migration/NAME". The
 # hugetlb cases are left out: hugetlb migration never batch-copies. The
