@@ -8,6 +8,7 @@
 #   make check-vm   harness self-tests + VM tests on the patched kernel
 #   make bench      benchmarks (see docs/BENCHMARKS.md)
 #   make bisect-check  build every prefix of the kernel series (hours; not in check)
+#   make check-kasan    copy-offload race tests on a KASAN kernel (not in check)
 #   make demo       build, boot the two-tier VM, show per-cgroup promotion
 #   make install    userspace, unit, D-Bus policy, man pages, completion into
 #                   DESTDIR/PREFIX (make uninstall removes exactly that)
@@ -32,7 +33,7 @@ PROMO_TEST := $(B)/selftests/promotion/test_promotion_files
 
 .PHONY: all userspace vm-tools kernel selftests deps deps-userspace check \
 	check-unit check-vm bench demo install uninstall clean fuzz distclean \
-	selftests-promotion man deb kernel-deb bisect-check
+	selftests-promotion man deb kernel-deb bisect-check check-kasan
 
 all: userspace vm-tools
 
@@ -75,6 +76,9 @@ check-vm: deps
 
 fuzz: deps-userspace
 	$(MAKE) -C policyd/fuzz fuzz
+
+check-kasan: deps
+	scripts/check-kasan.sh
 
 bisect-check: deps
 	scripts/bisect-check.sh

@@ -1,7 +1,10 @@
 #!/bin/bash
 # Build the cgtier test kernel out of tree; with --bench, the benchmark
 # kernel instead: the same tree and configuration with the debug checks off
-# (kernel/config/bench/*.config merged last), in build/kernel-bench.
+# (kernel/config/bench/*.config merged last), in build/kernel-bench; with
+# --kasan, the test kernel plus KASAN (kernel/config/kasan/*.config), in
+# build/kernel-kasan, for races that could corrupt memory (make
+# check-kasan; a configuration of its own, so a cold build).
 #
 #   1. extract /usr/src/linux-source-6.12.tar.xz once into $KS/pristine;
 #   2. mirror it into $KS/src (rsync restores only files a previous series
@@ -43,7 +46,8 @@ case "${1:-}" in
 '') ;;
 --bench) variant=bench ;;
 --deb) variant=deb ;;
-*) echo "usage: $0 [--bench|--deb]" >&2; exit 2 ;;
+--kasan) variant=kasan ;;
+*) echo "usage: $0 [--bench|--deb|--kasan]" >&2; exit 2 ;;
 esac
 KCONFIG=${KCONFIG:-}
 if [ -n "$KCONFIG" ] && [ "$variant" != deb ]; then
@@ -54,6 +58,8 @@ if [ "$variant" = bench ]; then
 	KB=${KB:-$top/build/kernel-bench}
 elif [ "$variant" = deb ]; then
 	KB=${KB:-$top/build/kernel-deb}
+elif [ "$variant" = kasan ]; then
+	KB=${KB:-$top/build/kernel-kasan}
 else
 	KB=${KB:-$top/build/kernel}
 fi
@@ -142,6 +148,7 @@ else
 	frags=("$top"/kernel/config/*.config)
 fi
 [ "$variant" = bench ] && frags+=("$top"/kernel/config/bench/*.config)
+[ "$variant" = kasan ] && frags+=("$top"/kernel/config/kasan/*.config)
 cfg_sum=$(cat ${KCONFIG:+"$KCONFIG"} "${frags[@]}" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$KB/obj/.config" ] || [ "$(cat "$KB/obj/.cgtier-config" 2>/dev/null)" != "$cfg_sum" ]; then
 	mkdir -p "$KB/obj"
