@@ -42,7 +42,7 @@ userspace:
 
 vm-tools: $(TOOLS)
 
-$(B)/tests/bin/%: tests/bin/%.c
+$(B)/tests/bin/%: tests/bin/%.c $(wildcard tests/bin/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOL_CFLAGS) -o $@ $<
 

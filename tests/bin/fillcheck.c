@@ -25,21 +25,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "mix64.h"
+
 #define PAGE	4096UL
 #define WORDS	(PAGE / sizeof(uint64_t))
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 static uint64_t value(uint64_t seed, unsigned long word, unsigned long round)
 {
-	return mix64(seed ^ mix64(word + 0x9e3779b97f4a7c15ULL * (round + 1)));
+	return mix64(seed ^ mix64(word + GOLDEN * (round + 1)));
 }
 
 static void fill(uint64_t *mem, unsigned long words, uint64_t seed,

@@ -88,6 +88,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mix64.h"
+
 #define PAGE 4096UL
 #define WORDS (PAGE / sizeof(uint64_t))
 #define HPAGE (2UL << 20)
@@ -96,7 +98,6 @@
 #define ERR_SLOTS 256
 #define MAX_REPORTS 5
 #define STALL_NS 20000ULL
-#define GOLDEN 0x9e3779b97f4a7c15ULL
 
 static const char *prog = "pagemove";
 
@@ -524,15 +525,6 @@ struct tally {
 	unsigned long unreported;	/* not moved and no status written */
 	unsigned long err[ERR_SLOTS];	/* not moved, by errno; [0]: other */
 };
-
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
 
 static uint64_t page_key(uint64_t seed, unsigned long page, unsigned long round)
 {
