@@ -76,7 +76,8 @@ void pager_close(void)
 		return;
 	fflush(stdout);
 	/* EOF for the pager; then wait for the person to leave it. */
-	(void)freopen("/dev/null", "w", stdout);
+	if (!freopen("/dev/null", "w", stdout))
+		close(STDOUT_FILENO);	/* freopen() closed the pipe anyway */
 	(void)waitpid(pager_pid, NULL, 0);
 	pager_pid = -1;
 }
