@@ -1,9 +1,13 @@
 #!/bin/sh
 # memory.promotion.max / .weight / .stat enforced by kmigrated, measured on
 # the real kernel:
-#  (a) a cgroup limited to 16 MiB/s with 512 MiB hot on node 1 promotes
-#      16 MiB/s +-10% over a 10 s window while an unlimited sibling
-#      promotes freely;
+#  (a) a cgroup limited to LIMIT_MIB MiB/s with 512 MiB hot on node 1
+#      promotes that +-10% over a 10 s window while an unlimited sibling
+#      promotes freely. The default is 8: on 2026-12-04 the test bed
+#      supplied only 12-14 MiB/s of candidates for one 512 MiB workload
+#      (12.2 and 14.0 MiB/s measured with a 16 MiB/s limit, on the series
+#      before and after that day's changes alike), so 16 no longer bound;
+#      LIMIT_MIB=16 on a faster bed;
 #  (b) a parent limited to PARENT_MIB MiB/s: its two unlimited children
 #      together promote that +-10%, held back by the parent's limit. The
 #      issue's example is 32; the default is 16 because the test bed
@@ -24,6 +28,7 @@ KM=/sys/kernel/mm/kmigrated
 HOTMEM=${HOTMEM:-$BIN/hotmem}
 WINDOW=${WINDOW:-10}
 PARENT_MIB=${PARENT_MIB:-16}
+LIMIT_MIB=${LIMIT_MIB:-8}
 RL=/proc/sys/kernel/numa_balancing_promote_rate_limit_MBps
 [ -d "$KM" ] || skip "kernel without kmigrated"
 [ -x "$HOTMEM" ] || fail "no hotmem at $HOTMEM (make vm-tools)"
@@ -51,10 +56,24 @@ numab_off
 
 promoted() { stat_get "$CG/$1/memory.promotion.stat" promoted || exit 1; }
 now() { date +%s.%N; }
-# start CGROUP MIB: a hot workload whose memory starts on node 1
+# start CGROUP MIB: a hot workload whose memory starts on node 1. It
+# waits for go (hotmem -p), with the NUMA scanner kept off its memory
+# until then (-S): the first scan after go marks all of it at once, so
+# candidates arrive far faster than any limit here and every rate below
+# is the limit's, not the scanner's. (Without -S the scanner marked the
+# memory piece by piece while it was set up and then deferred its next
+# pass: on a slow host the supply fell below 16 MiB/s, the limited cgroup
+# was never throttled, and its measured rate was the scanner's.)
 start() {
-	"$HOTMEM" -s "$2" -t 120 -c "$CG/$1" -i 1000 >/tmp/pl_$(echo $1 | tr / _).out 2>&1 &
+	rm -f /tmp/pl-go
+	"$HOTMEM" -S -p /tmp/pl-go -s "$2" -t 120 -c "$CG/$1" -i 1000 \
+		>/tmp/pl_$(echo $1 | tr / _).out 2>&1 &
 	jobs_="$jobs_ $!"
+}
+# go: tiering mode on, scanning fast, and the workloads start
+go() {
+	numab_tiering_fast
+	touch /tmp/pl-go
 }
 # ready CGROUP...: wait until each workload has moved its memory to node 1
 ready() {
@@ -108,23 +127,23 @@ wait_drained() {
 # --- (a) 16 MiB/s limit next to an unlimited sibling ---
 mkdir $CG/pl_a && echo +memory >$CG/pl_a/cgroup.subtree_control || fail "mkdir pl_a"
 mkdir $CG/pl_a/lim $CG/pl_a/free || fail "mkdir"
-echo "16M 1000000" >$CG/pl_a/lim/memory.promotion.max || fail "set limit"
-[ "$(cat $CG/pl_a/lim/memory.promotion.max)" = "16777216 1000000" ] || fail "limit reads $(cat $CG/pl_a/lim/memory.promotion.max)"
+echo "${LIMIT_MIB}M 1000000" >$CG/pl_a/lim/memory.promotion.max || fail "set limit"
+[ "$(cat $CG/pl_a/lim/memory.promotion.max)" = "$((LIMIT_MIB << 20)) 1000000" ] || fail "limit reads $(cat $CG/pl_a/lim/memory.promotion.max)"
 start pl_a/lim 512
 start pl_a/free 128
 ready pl_a/lim pl_a/free
-numab_tiering_fast
-paced pl_a/lim $((2 * 16 * 256))
+go
+paced pl_a/lim $((2 * LIMIT_MIB * 256))
 t0=$(now) l0=$(promoted pl_a/lim) f0=$(promoted pl_a/free)
 sleep $WINDOW
 t1=$(now) l1=$(promoted pl_a/lim) f1=$(promoted pl_a/free)
 dt=$(awk -v a=$t0 -v b=$t1 'BEGIN { print b - a }')
 rl=$(rate $l0 $l1 $dt) rf=$(rate $f0 $f1 $dt)
-note "(a) limited: $rl MiB/s (target 16), unlimited sibling: $rf MiB/s, over ${dt}s"
-within "$rl" 16 10 || {
+note "(a) limited: $rl MiB/s (target $LIMIT_MIB), unlimited sibling: $rf MiB/s, over ${dt}s"
+within "$rl" "$LIMIT_MIB" 10 || {
 	tail -n 3 /tmp/pl_pl_a_lim.out /tmp/pl_pl_a_free.out
 	cat $CG/pl_a/lim/memory.promotion.stat | tr '\n' ' '; echo
-	fail "(a) limited cgroup promoted $rl MiB/s, not 16 +-10%"
+	fail "(a) limited cgroup promoted $rl MiB/s, not $LIMIT_MIB +-10%"
 }
 ftotal=$(promoted pl_a/free)
 # The sibling's 128 MiB may all be promoted before the window opens.
@@ -145,7 +164,7 @@ identity pl_a/free
 identity pl_a
 [ "$(stat_get $CG/pl_a/lim/memory.promotion.stat throttled)" -gt 0 ] || fail "(d) limited cgroup: throttled is 0"
 [ "$(stat_get $CG/pl_a/free/memory.promotion.stat throttled)" -eq 0 ] || fail "(d) unlimited cgroup counted throttled pages"
-echo "ok (a) 16 MiB/s limit: $rl MiB/s; unlimited sibling $rf MiB/s"
+echo "ok (a) $LIMIT_MIB MiB/s limit: $rl MiB/s; unlimited sibling $rf MiB/s"
 
 # --- (b) parent at PARENT_MIB MiB/s, two unlimited children ---
 mkdir $CG/pl_b && echo +memory >$CG/pl_b/cgroup.subtree_control || fail "mkdir pl_b"
@@ -155,7 +174,7 @@ echo "${PARENT_MIB}M" >$CG/pl_b/memory.promotion.max || fail "set parent limit"
 start pl_b/x 256
 start pl_b/y 256
 ready pl_b/x pl_b/y
-numab_tiering_fast
+go
 paced pl_b $((2 * PARENT_MIB * 256))
 t0=$(now) x0=$(promoted pl_b/x) y0=$(promoted pl_b/y) th0=$(stat_get $CG/pl_b/memory.promotion.stat throttled)
 sleep $WINDOW
@@ -187,7 +206,7 @@ weights() {
 	start $1/w1 256
 	start $1/w3 256
 	ready $1/w1 $1/w3
-	numab_tiering_fast
+	go
 	sleep 3
 	a0=$(promoted $1/w1) b0=$(promoted $1/w3)
 	sleep $WINDOW

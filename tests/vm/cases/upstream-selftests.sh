@@ -33,6 +33,24 @@ cd "$CGTIER_SCRATCH" || fail "no scratch file system"
 swapon "$CGTIER_SWAPDEV" || fail "swapon $CGTIER_SWAPDEV"
 timeout 600 stdbuf -oL -eL "$st/cgroup/test_memcontrol" >"$CGTIER_OUT/test_memcontrol.log" 2>&1
 ktap_results memcontrol <"$CGTIER_OUT/test_memcontrol.log" >>"$now"
+# The protection tests (test_memcg_min, test_memcg_low) depend on reclaim
+# timing and fail now and then under TCG on any kernel. A memcontrol test
+# that passed on the base kernel and fails here gets one more run of the
+# whole binary; it is a regression only if it fails again, and a pass on
+# the rerun is reported, not hidden.
+failed_ok=$(awk 'NR == FNR { if ($2 == "ok") want[$1] = 1; next }
+	$1 ~ /^memcontrol\// && $2 != "ok" && want[$1] { print $1 }' "$baseline" "$now")
+if [ -n "$failed_ok" ]; then
+	note "rerunning test_memcontrol for:" $failed_ok
+	timeout 600 stdbuf -oL -eL "$st/cgroup/test_memcontrol" >"$CGTIER_OUT/test_memcontrol-rerun.log" 2>&1
+	ktap_results memcontrol <"$CGTIER_OUT/test_memcontrol-rerun.log" >"$CGTIER_OUT/rerun.txt"
+	for t in $failed_ok; do
+		if [ "$(awk -v n="$t" '$1 == n { print $2 }' "$CGTIER_OUT/rerun.txt")" = ok ]; then
+			note "$t: failed once, passed on the rerun (flaky)"
+			sed -i "s|^$t .*|$t ok|" "$now"
+		fi
+	done
+fi
 # migration wants 3+ CPUs (it runs nthreads = CPUs - 1 >= 2 threads) and two
 # nodes; its hugetlb cases need free huge pages.
 [ "$(nproc)" -ge 3 ] || note "only $(nproc) CPUs: migration's cases will skip (run with VM_SMP>=3)"
