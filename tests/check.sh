@@ -56,6 +56,9 @@ if [ "$what" = all ] || [ "$what" = vm ]; then
 		# Copy offload under concurrency: a boot of its own (check.plan is
 		# near its guest timeout), with kmemleak for the unload races.
 		stage offload env VM_APPEND=kmemleak=on tests/vm/run-vm.sh -n offload tests/vm/plans/offload.plan
+		# Promotion control on two lower-tier nodes: a boot of its own
+		# with node 2 added (docs/TESTBED.md).
+		stage control env VM_NODE2_MB=1024 VM_APPEND=kmemleak=on tests/vm/run-vm.sh -n control tests/vm/plans/control.plan
 		stage nomemcg env VM_APPEND=cgroup_disable=memory tests/vm/run-vm.sh -n nomemcg tests/vm/plans/nomemcg.plan
 		# Longterm pins only migrate memory out of ZONE_MOVABLE or CMA.
 		stage pin env VM_APPEND=movablecore=1G tests/vm/run-vm.sh -n pin tests/vm/plans/pin.plan

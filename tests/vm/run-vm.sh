@@ -17,6 +17,9 @@
 # Topology (the recipe in docs/TESTBED.md): q35 + ACPI HMAT; node 0 has the
 # CPUs and VM_NODE0_MB (2048) of fast memory, node 1 is CPU-less with
 # VM_NODE1_MB (1024) of slow memory, so memory_tiering puts it lower.
+# VM_NODE2_MB (0: none) adds node 2, a second CPU-less node with the same
+# latency and bandwidth as node 1, in the same lower tier (the two-lower-
+# tier-node bed of tests/vm/plans/control.plan).
 # VM_ACCEL=tcg (default; nested KVM hangs on these hosts) or kvm,
 # VM_SMP (2), VM_APPEND (extra kernel command line).
 set -euo pipefail
@@ -69,11 +72,12 @@ accel=${VM_ACCEL:-tcg}
 smp=${VM_SMP:-2}
 m0=${VM_NODE0_MB:-2048}
 m1=${VM_NODE1_MB:-1024}
+m2=${VM_NODE2_MB:-0}
 cpu=max
 [ "${accel%%,*}" = kvm ] && cpu=host
 
 qemu=(qemu-system-x86_64 -machine q35,hmat=on -accel "$accel" -cpu "$cpu"
-	-smp "$smp" -m $((m0 + m1))M
+	-smp "$smp" -m $((m0 + m1 + m2))M
 	-object memory-backend-ram,id=m0,size=${m0}M
 	-object memory-backend-ram,id=m1,size=${m1}M
 	-numa node,nodeid=0,cpus=0-$((smp - 1)),memdev=m0
@@ -82,8 +86,16 @@ qemu=(qemu-system-x86_64 -machine q35,hmat=on -accel "$accel" -cpu "$cpu"
 	-numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=10
 	-numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-bandwidth,bandwidth=10G
 	-numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-latency,latency=20
-	-numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-bandwidth,bandwidth=5G
-	-nodefaults -display none -no-reboot -kernel "$kernel"
+	-numa hmat-lb,initiator=0,target=1,hierarchy=memory,data-type=access-bandwidth,bandwidth=5G)
+if [ "$m2" -gt 0 ]; then
+	qemu+=(-object memory-backend-ram,id=m2,size=${m2}M
+		-numa node,nodeid=2,memdev=m2,initiator=0
+		-numa dist,src=0,dst=2,val=20
+		-numa dist,src=1,dst=2,val=20
+		-numa hmat-lb,initiator=0,target=2,hierarchy=memory,data-type=access-latency,latency=20
+		-numa hmat-lb,initiator=0,target=2,hierarchy=memory,data-type=access-bandwidth,bandwidth=5G)
+fi
+qemu+=(-nodefaults -display none -no-reboot -kernel "$kernel"
 	-fsdev local,id=root,path=/,readonly=on,security_model=none,multidevs=remap
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
 	-fsdev local,id=res,path="$out",security_model=none
@@ -93,7 +105,7 @@ qemu=(qemu-system-x86_64 -machine q35,hmat=on -accel "$accel" -cpu "$cpu"
 	-serial file:"$out/console.log"
 	-append "root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=262144,cache=loose ro console=ttyS0 panic=-1 log_buf_len=8M init=$top/tests/vm/init.sh ${VM_APPEND:-}")
 
-echo "run-vm: booting $(basename "$kernel") ($accel, ${m0}M+${m1}M, timeout ${timeout_s}s): $out"
+echo "run-vm: booting $(basename "$kernel") ($accel, ${m0}M+${m1}M$([ "$m2" -gt 0 ] && echo "+${m2}M"), timeout ${timeout_s}s): $out"
 start=$(date +%s)
 set +e
 timeout --kill-after=10 "$timeout_s" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1
