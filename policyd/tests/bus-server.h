@@ -102,15 +102,8 @@ static void server_tree_setup(const char *policy)
 	fake_cgroup(tree, "cgroup/user.slice", true);
 	fake_mkdir(tree, "etc/cgtier/policies.d");
 	fake_write(tree, "etc/cgtier/policies.d/50-web.yaml", policy);
-	fake_mkdir(tree, "sys/devices/system/node/node0");
-	fake_mkdir(tree, "sys/devices/system/node/node1");
-	fake_write(tree, "sys/devices/system/node/online", "0-1\n");
-	fake_write(tree, "sys/devices/system/node/has_cpu", "0\n");
+	fake_two_tier_sysfs(tree, "sys");
 	fake_write(tree, "sys/devices/system/node/node0/meminfo", "Node 0 MemTotal: 1024 kB\n");
-	fake_mkdir(tree, "sys/devices/virtual/memory_tiering/memory_tier4");
-	fake_mkdir(tree, "sys/devices/virtual/memory_tiering/memory_tier18");
-	fake_write(tree, "sys/devices/virtual/memory_tiering/memory_tier4/nodelist", "0\n");
-	fake_write(tree, "sys/devices/virtual/memory_tiering/memory_tier18/nodelist", "1\n");
 	client = NULL;
 }
 
