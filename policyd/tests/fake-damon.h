@@ -258,17 +258,17 @@ static inline int fake_damon_hook(void *userdata, const char *path, const char *
 
 /* The tree: admin dir with no kdamond, topology with node 1 below node 0,
  * zoneinfo with node 1 at 2-3 GiB, an empty cgroupfs root. */
-static inline void fake_damon_init(struct fake_damon *f, const char *tree)
+static inline void fake_damon_init(struct fake_damon *f, const char *root)
 {
-	*f = (struct fake_damon){ .tree = (char *)tree, .next_pid = 4000 };
-	fake_path(f->admin, sizeof(f->admin), "%s/sys/kernel/mm/damon/admin", tree);
-	fake_mkdir(tree, "sys/kernel/mm/damon/admin/kdamonds");
-	fake_write(tree, "sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds", "0\n");
-	fake_two_tier_sysfs(tree, "sys");
-	fake_write(tree, "sys/devices/system/node/has_memory", "0-1\n");
-	fake_write(tree, "sys/devices/system/node/node0/distance", "10 20\n");
-	fake_write(tree, "sys/devices/system/node/node1/distance", "20 10\n");
-	fake_write(tree, "zoneinfo",
+	*f = (struct fake_damon){ .tree = (char *)root, .next_pid = 4000 };
+	fake_path(f->admin, sizeof(f->admin), "%s/sys/kernel/mm/damon/admin", root);
+	fake_mkdir(root, "sys/kernel/mm/damon/admin/kdamonds");
+	fake_write(root, "sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds", "0\n");
+	fake_two_tier_sysfs(root, "sys");
+	fake_write(root, "sys/devices/system/node/has_memory", "0-1\n");
+	fake_write(root, "sys/devices/system/node/node0/distance", "10 20\n");
+	fake_write(root, "sys/devices/system/node/node1/distance", "20 10\n");
+	fake_write(root, "zoneinfo",
 		   "Node 0, zone      DMA\n  pages free     3840\n        spanned  4095\n"
 		   "  start_pfn:           1\n"
 		   "Node 0, zone    DMA32\n  pages free     1000\n        spanned  520192\n"
@@ -277,16 +277,16 @@ static inline void fake_damon_init(struct fake_damon *f, const char *tree)
 		   "  start_pfn:           524288\n"
 		   "Node 1, zone  Movable\n  pages free     0\n        spanned  0\n"
 		   "  start_pfn:           0\n");
-	fake_mkdir(tree, "cgroup");
+	fake_mkdir(root, "cgroup");
 }
 
 /* A cgroup with its own memcg (memory.current). */
-static inline void fake_damon_memcg(const char *tree, const char *rel)
+static inline void fake_damon_memcg(const char *root, const char *rel)
 {
 	char p[PATH_MAX];
 
 	fake_path(p, sizeof(p), "cgroup/%s", rel);
-	fake_mkdir(tree, p);
+	fake_mkdir(root, p);
 	fake_path(p, sizeof(p), "cgroup/%s/memory.current", rel);
-	fake_write(tree, p, "0\n");
+	fake_write(root, p, "0\n");
 }

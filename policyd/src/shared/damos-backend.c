@@ -320,6 +320,7 @@ static int damos_stats(kernel_backend *kb, const char *cgroup, struct cgroup_sta
 {
 	damos_backend *b = kb->data;
 	struct damos_slot_stats sum = {};
+	uint64_t have;
 	size_t l = strlen(cgroup);
 	long page = sysconf(_SC_PAGESIZE);
 	bool found = false;
@@ -348,7 +349,7 @@ static int damos_stats(kernel_backend *kb, const char *cgroup, struct cgroup_sta
 	if (!found)
 		return 0;
 	/* sz_applied is what migrate_hot moved: the series' "promoted" (pages). */
-	if (!cgroup_stats_get(s, "promoted", NULL)) {
+	if (!cgroup_stats_get(s, "promoted", &have)) {
 		r = cgroup_stats_add_promotion(s, "promoted",
 					       sum.v[DAMOS_STAT_SZ_APPLIED] / (uint64_t)(page > 0 ? page : 4096));
 		if (r < 0)

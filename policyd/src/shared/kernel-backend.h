@@ -24,10 +24,10 @@
 #include "stats.h"
 
 typedef enum kernel_backend_kind {
+	KERNEL_BACKEND_AUTO, /* a choice (--kernel-backend=auto), never active */
 	KERNEL_BACKEND_NONE,
 	KERNEL_BACKEND_NATIVE,
 	KERNEL_BACKEND_DAMOS,
-	KERNEL_BACKEND_AUTO, /* a choice (--kernel-backend=auto), never active */
 } kernel_backend_kind;
 
 const char *kernel_backend_kind_to_string(kernel_backend_kind k);
