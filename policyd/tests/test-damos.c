@@ -56,9 +56,9 @@ static void load_policy(const char *text)
 
 static int open_backend(kernel_backend **ret)
 {
-	char admin[PATH_MAX], sys[PATH_MAX], zi[PATH_MAX], why[256] = "";
+	char admin[PATH_MAX], sys[PATH_MAX], why[256] = "";
 	struct damos_backend_config c = {
-		.admin_root = admin, .sysfs_root = sys, .zoneinfo_path = zi,
+		.admin_root = admin, .sysfs_root = sys, .proc_root = tree,
 		.state_dir_fd = state_fd, .clock = fake_clock,
 		.write_hook = fake_damon_hook, .write_hook_userdata = &fd_, .no_busy_wait = true,
 	};
@@ -66,7 +66,6 @@ static int open_backend(kernel_backend **ret)
 
 	fake_path(admin, sizeof(admin), "%s", fd_.admin);
 	fake_path(sys, sizeof(sys), "%s/sys", tree);
-	fake_path(zi, sizeof(zi), "%s/zoneinfo", tree);
 	r = kernel_backend_new_damos(fs, &c, why, sizeof(why), ret);
 	if (r < 0)
 		ck_assert_msg(!isempty(why), "no reason given for %d", r);

@@ -218,11 +218,11 @@ static bool path_exists(const char *root, const char *rel)
 
 static kernel_backend_kind manager_start_damos(Manager *m)
 {
-	_cleanup_free_ char *zoneinfo = NULL;
 	char why[512] = "";
 	struct damos_backend_config c = {
 		.admin_root = m->damon_admin_root,
 		.sysfs_root = m->sysfs_root,
+		.proc_root = m->proc_root,
 		.state_dir_fd = m->state_dir_fd,
 		.clock = m->clock,
 		.write_hook = m->damon_write_hook,
@@ -230,9 +230,6 @@ static kernel_backend_kind manager_start_damos(Manager *m)
 	};
 	int r;
 
-	if (strextendf(&zoneinfo, "%s/zoneinfo", m->proc_root) < 0)
-		return KERNEL_BACKEND_NONE;
-	c.zoneinfo_path = zoneinfo;
 	r = kernel_backend_new_damos(m->fs, &c, why, sizeof(why), &m->kernel_backend);
 	if (r < 0) {
 		log_error_errno(r, "Cannot enforce promotion rules through DAMOS: %s: promotion rules "

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The damos backend: what it knows of the cgroup tree, and each pass's
  * flush from that knowledge to scheme slots (see damos-backend.h). */
-#include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "cgfs-backend.h"
 #include "damos-internal.h"
 #include "rate.h"
 #include "topology.h"
@@ -412,12 +410,10 @@ static void model_entry_free(void *p)
 
 /* One kdamond per memory node outside the top tier, promoting to the
  * nearest top-tier node. */
-static int plan_kdamonds(damos_backend *b, const char *sysfs_root, const char *zoneinfo_path,
+static int plan_kdamonds(damos_backend *b, const char *sysfs_root, const char *proc_root,
 			 char *why, size_t why_size)
 {
 	_cleanup_topology_ struct topology *t = NULL;
-	_cleanup_free_ char *zoneinfo = NULL;
-	_cleanup_close_ int fd = -EBADF;
 	const struct topology_tier *top = NULL;
 	long page = sysconf(_SC_PAGESIZE);
 	int r;
@@ -440,12 +436,6 @@ static int plan_kdamonds(damos_backend *b, const char *sysfs_root, const char *z
 				  sysfs_root);
 		return -ENODEV;
 	}
-	fd = open(zoneinfo_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || cgfs_read_fd(fd, false, &zoneinfo) < 0) {
-		(void)snprintf_ok(why, why_size, "cannot read %s: %m", zoneinfo_path);
-		return -errno ?: -EIO;
-	}
-
 	b->kd = calloc(t->n_nodes + 1, sizeof(*b->kd));
 	if (!b->kd)
 		return -ENOMEM;
@@ -459,9 +449,14 @@ static int plan_kdamonds(damos_backend *b, const char *sysfs_root, const char *z
 			in_top |= top->nodes[j] == n->id;
 		if (in_top || !n->has_memory || n->tier < 0)
 			continue;
-		if (topology_parse_zoneinfo_range(zoneinfo, n->id, (uint64_t)(page > 0 ? page : 4096),
-						  &kd->start, &kd->end) < 0)
+		r = topology_read_zoneinfo_range(proc_root, n->id, (uint64_t)(page > 0 ? page : 4096),
+						 &kd->start, &kd->end);
+		if (r == -ENOENT)
 			continue; /* a node without pages: nothing to monitor */
+		if (r < 0) {
+			(void)snprintf_ok(why, why_size, "cannot read %s/zoneinfo: %s", proc_root, strerror(-r));
+			return r;
+		}
 		kd->node = n->id;
 		kd->target_nid = UINT32_MAX;
 		for (size_t j = 0; j < top->n_nodes; j++) {
@@ -524,7 +519,7 @@ int kernel_backend_new_damos(cgfs *fs, const struct damos_backend_config *config
 	if (config->no_busy_wait)
 		damon_fs_set_busy_wait_usec(b->damon, 0);
 
-	r = plan_kdamonds(b, sysfs_root, config->zoneinfo_path ?: "/proc/zoneinfo", why, why_size);
+	r = plan_kdamonds(b, sysfs_root, config->proc_root ?: "/proc", why, why_size);
 	if (r < 0)
 		return r;
 

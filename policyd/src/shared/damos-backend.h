@@ -41,7 +41,7 @@
 struct damos_backend_config {
 	const char *admin_root;    /* default <sysfs_root>/kernel/mm/damon/admin */
 	const char *sysfs_root;    /* NUMA topology; default /sys */
-	const char *zoneinfo_path; /* default /proc/zoneinfo */
+	const char *proc_root;     /* zoneinfo; default /proc */
 	int state_dir_fd;          /* borrowed; < 0: restarts cannot adopt */
 	uint64_t (*clock)(void);   /* CLOCK_MONOTONIC in µs; NULL: the real one */
 	/* Tests: a fake kernel behind the admin directory. */

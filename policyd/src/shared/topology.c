@@ -331,3 +331,15 @@ int topology_parse_zoneinfo_range(const char *zoneinfo, uint32_t node, uint64_t 
 	*ret_end = hi * page_size;
 	return 0;
 }
+
+int topology_read_zoneinfo_range(const char *proc_root, uint32_t node, uint64_t page_size,
+				 uint64_t *ret_start, uint64_t *ret_end)
+{
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	r = read_text(proc_root, "zoneinfo", &text);
+	if (r < 0)
+		return r;
+	return topology_parse_zoneinfo_range(text, node, page_size, ret_start, ret_end);
+}

@@ -60,3 +60,7 @@ int topology_parse_nodelist(const char *s, uint32_t **ret, size_t *ret_n);
  */
 int topology_parse_zoneinfo_range(const char *zoneinfo, uint32_t node, uint64_t page_size,
 				  uint64_t *ret_start, uint64_t *ret_end);
+/* The same from <proc_root>/zoneinfo, read to its end (procfs hands it out
+ * one zone per read). */
+int topology_read_zoneinfo_range(const char *proc_root, uint32_t node, uint64_t page_size,
+				 uint64_t *ret_start, uint64_t *ret_end);
