@@ -56,6 +56,9 @@ if [ "$what" = all ] || [ "$what" = vm ]; then
 		# Copy offload under concurrency: a boot of its own (check.plan is
 		# near its guest timeout), with kmemleak for the unload races.
 		stage offload env VM_APPEND=kmemleak=on tests/vm/run-vm.sh -n offload tests/vm/plans/offload.plan
+		# The daemon's damos kernel backend: a boot of its own with NUMA
+		# balancing off from the start (DAMOS must be the only promoter).
+		stage damos env VM_APPEND=numa_balancing=disable tests/vm/run-vm.sh -n damos tests/vm/plans/damos.plan
 		stage nomemcg env VM_APPEND=cgroup_disable=memory tests/vm/run-vm.sh -n nomemcg tests/vm/plans/nomemcg.plan
 		# Longterm pins only migrate memory out of ZONE_MOVABLE or CMA.
 		stage pin env VM_APPEND=movablecore=1G tests/vm/run-vm.sh -n pin tests/vm/plans/pin.plan
