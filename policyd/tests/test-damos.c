@@ -538,6 +538,20 @@ START_TEST(test_damos_backend_never_commits_a_memcg_that_is_gone)
 }
 END_TEST
 
+START_TEST(test_damos_backend_full_pass_restarts_a_stopped_kdamond)
+{
+	start();
+	/* Someone turned it off behind the daemon's back. */
+	fake_write(tree, "sys/kernel/mm/damon/admin/kdamonds/0/state", "off\n");
+	ck_assert_int_eq(reconcile_all(rec, set, NULL), 0);
+	ck_assert(fake_damon_kdamond_on(&fd_, 0));
+	ck_assert_int_eq(fd_.n_on, 2);
+	/* A pass that finds it running starts nothing. */
+	ck_assert_int_eq(reconcile_all(rec, set, NULL), 0);
+	ck_assert_int_eq(fd_.n_on, 2);
+}
+END_TEST
+
 static uint64_t stat_of(const struct cgroup_stats *s, const char *key)
 {
 	uint64_t v = UINT64_MAX;
@@ -665,6 +679,7 @@ int main(void)
 	tcase_add_test(fake, test_damos_backend_restart_after_someone_replaced_kdamonds_refuses);
 	tcase_add_test(fake, test_damos_backend_failed_commit_restarts_kdamond);
 	tcase_add_test(fake, test_damos_backend_never_commits_a_memcg_that_is_gone);
+	tcase_add_test(fake, test_damos_backend_full_pass_restarts_a_stopped_kdamond);
 	tcase_add_test(fake, test_damos_backend_stats_map_to_promotion_keys);
 	tcase_add_test(fake, test_damos_backend_reused_slot_starts_from_zero);
 	tcase_add_test(fake, test_damos_backend_nothing_runs_without_managed_cgroups);

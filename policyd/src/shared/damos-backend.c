@@ -181,6 +181,15 @@ static int desired_conf(damos_backend *b, const struct damos_leaf *leaves, size_
 	return 0;
 }
 
+/* A (re)started kdamond counts from 0 again. */
+static int reset_counters(damos_backend *b)
+{
+	for (size_t i = 0; i < b->n_alloc; i++)
+		b->base[i] = b->last[i] = (struct damos_slot_stats){};
+	b->stats_valid = false;
+	return damos_save_state(b);
+}
+
 static bool any_assigned(const damos_backend *b)
 {
 	for (size_t i = 0; i < b->slots.n; i++)
@@ -234,24 +243,14 @@ static int apply_slots(damos_backend *b, const struct damos_leaf *leaves, size_t
 		r = damos_turn_on(b);
 		if (r < 0)
 			return r;
-		for (size_t i = 0; i < b->n_alloc; i++)
-			b->base[i] = b->last[i] = (struct damos_slot_stats){};
-		b->stats_valid = false;
-		return damos_save_state(b);
+		return reset_counters(b);
 	}
 	if (!changed)
 		return 0;
 	r = damos_commit(b, &restarted);
 	if (r < 0)
 		return r;
-	if (restarted) {
-		/* A restarted kdamond counts from 0 again. */
-		for (size_t i = 0; i < b->n_alloc; i++)
-			b->base[i] = b->last[i] = (struct damos_slot_stats){};
-		b->stats_valid = false;
-		return damos_save_state(b);
-	}
-	return 0;
+	return restarted ? reset_counters(b) : 0;
 }
 
 static int refresh_stats(damos_backend *b, bool force)
@@ -281,8 +280,23 @@ static int damos_flush(kernel_backend *kb, bool full)
 	size_t n_leaves = 0, vacated = 0, added = 0;
 	int r;
 
-	if (full)
+	if (full) {
 		sweep(b);
+		/* The periodic full pass also finds kdamonds stopped behind
+		 * our back: their files still hold our schemes. */
+		if (b->running) {
+			bool restarted = false;
+
+			r = damos_revive(b, &restarted);
+			if (r < 0)
+				return r;
+			if (restarted) {
+				r = reset_counters(b);
+				if (r < 0)
+					return r;
+			}
+		}
+	}
 	if (!b->dirty)
 		return 0;
 	r = plan(b, &leaves, &n_leaves);

@@ -91,6 +91,8 @@ int damos_turn_on(damos_backend *b);
 /* Commits to every running kdamond; restarts one that a failed commit
  * stopped (*ret_restarted: its counters began again). */
 int damos_commit(damos_backend *b, bool *ret_restarted);
+/* Starts again a kdamond of ours that stopped (someone wrote "off"). */
+int damos_revive(damos_backend *b, bool *ret_restarted);
 int damos_read_stats(damos_backend *b);
 int damos_stop_kdamonds(damos_backend *b);
 

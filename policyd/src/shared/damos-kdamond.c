@@ -263,17 +263,26 @@ int damos_turn_on(damos_backend *b)
 
 int damos_commit(damos_backend *b, bool *ret_restarted)
 {
+	int r;
+
+	for (size_t k = 0; k < b->n_kd; k++) {
+		r = damon_fs_write(b->damon, "commit", KD "/state", k);
+		if (r < 0 && r != -EINVAL)
+			return r;
+	}
+	/* A commit the kernel cannot build (a memcg removed since we checked)
+	 * stops the kdamond: start it from the files again. */
+	return damos_revive(b, ret_restarted);
+}
+
+int damos_revive(damos_backend *b, bool *ret_restarted)
+{
 	bool restarted = false;
 	int r;
 
 	for (size_t k = 0; k < b->n_kd; k++) {
 		bool on = false;
 
-		r = damon_fs_write(b->damon, "commit", KD "/state", k);
-		if (r < 0 && r != -EINVAL)
-			return r;
-		/* A commit the kernel cannot build (a memcg removed since we
-		 * checked) stops the kdamond: start it from the files again. */
 		r = read_state(b, k, &on);
 		if (r < 0)
 			return r;
