@@ -30,6 +30,11 @@ struct server {
 
 static struct server srv;
 static sd_bus *client;
+/* Set before start_server(): a fake DAMON (fake-damon.h) and the /proc
+ * holding its zoneinfo, for the damos backend. */
+static damon_fs_write_hook server_damon_hook __attribute__((unused));
+static void *server_damon_userdata __attribute__((unused));
+static const char *server_proc_root __attribute__((unused));
 /* Set before start_server() to drive the manager's rate-limit clock. */
 static uint64_t (*server_clock)(void) __attribute__((unused));
 
@@ -41,6 +46,9 @@ static void *server_main(void *p)
 		.root_prefix = tree,
 		.sysfs_root = sysroot,
 		.backend = CGFS_BACKEND_OPENAT,
+		.proc_root = server_proc_root,
+		.damon_write_hook = server_damon_hook,
+		.damon_write_hook_userdata = server_damon_userdata,
 	};
 	sd_event *e = NULL;
 	Manager *m = NULL;
@@ -102,15 +110,8 @@ static void server_tree_setup(const char *policy)
 	fake_cgroup(tree, "cgroup/user.slice", true);
 	fake_mkdir(tree, "etc/cgtier/policies.d");
 	fake_write(tree, "etc/cgtier/policies.d/50-web.yaml", policy);
-	fake_mkdir(tree, "sys/devices/system/node/node0");
-	fake_mkdir(tree, "sys/devices/system/node/node1");
-	fake_write(tree, "sys/devices/system/node/online", "0-1\n");
-	fake_write(tree, "sys/devices/system/node/has_cpu", "0\n");
+	fake_two_tier_sysfs(tree, "sys");
 	fake_write(tree, "sys/devices/system/node/node0/meminfo", "Node 0 MemTotal: 1024 kB\n");
-	fake_mkdir(tree, "sys/devices/virtual/memory_tiering/memory_tier4");
-	fake_mkdir(tree, "sys/devices/virtual/memory_tiering/memory_tier18");
-	fake_write(tree, "sys/devices/virtual/memory_tiering/memory_tier4/nodelist", "0\n");
-	fake_write(tree, "sys/devices/virtual/memory_tiering/memory_tier18/nodelist", "1\n");
 	client = NULL;
 }
 

@@ -116,6 +116,33 @@ static inline void fake_cgroup(const char *root, const char *rel, bool with_knob
 		   "offload_copied 0\ncpu_copied 7\n");
 }
 
+/* A sysfs below root/sys: node 0 with the CPUs in memory_tier4, CPU-less
+ * node 1 in memory_tier18 (the test bed's layout). */
+static inline void fake_two_tier_sysfs(const char *root, const char *sys)
+{
+	static const char *const dirs[] = {
+		"devices/system/node/node0", "devices/system/node/node1",
+		"devices/virtual/memory_tiering/memory_tier4",
+		"devices/virtual/memory_tiering/memory_tier18",
+	};
+	static const char *const files[][2] = {
+		{ "devices/system/node/online", "0-1\n" },
+		{ "devices/system/node/has_cpu", "0\n" },
+		{ "devices/virtual/memory_tiering/memory_tier4/nodelist", "0\n" },
+		{ "devices/virtual/memory_tiering/memory_tier18/nodelist", "1\n" },
+	};
+	char p[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		fake_path(p, sizeof(p), "%s/%s", sys, dirs[i]);
+		fake_mkdir(root, p);
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		fake_path(p, sizeof(p), "%s/%s", sys, files[i][0]);
+		fake_write(root, p, files[i][1]);
+	}
+}
+
 static inline int fake_rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
 	(void)st;

@@ -10,6 +10,7 @@
 #include "cgtier/bus.h"
 #include "cgtier/cgtier.h"
 #include "bus-server.h"
+#include "fake-damon.h"
 #include "fake-tree.h"
 #include "log.h"
 #include "manager.h"
@@ -395,8 +396,10 @@ START_TEST(test_bus_properties)
 	ck_assert(supported);
 	{
 		_cleanup_free_ char *support = get_string_property("KernelSupport");
+		_cleanup_free_ char *kb = get_string_property("KernelBackend");
 
 		ck_assert_str_eq(support, "yes");
+		ck_assert_str_eq(kb, "native");
 	}
 	ck_assert_int_ge(sd_bus_get_property(client, NULL, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
 					     "PolicyFiles", NULL, &files, "a(ssu)"), 0);
@@ -427,11 +430,57 @@ START_TEST(test_bus_kernel_without_knobs_is_reported)
 	ck_assert(!supported);
 	{
 		_cleanup_free_ char *support = get_string_property("KernelSupport");
+		_cleanup_free_ char *kb = get_string_property("KernelBackend");
 
 		ck_assert_str_eq(support, "no");
+		/* No DAMON in the fake sysfs either: statistics only. */
+		ck_assert_str_eq(kb, "none");
 	}
 	w = fake_read(tree, "cgroup/system.slice/a.service/memory.promotion.weight");
 	ck_assert_str_eq(w, "100\n");
+}
+END_TEST
+
+START_TEST(test_bus_damos_backend_is_reported_and_serves_scheme_stats)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_free_ char *kb = NULL, *memcg = NULL;
+	static struct fake_damon f;
+	char p[PATH_MAX];
+	const char *key;
+	uint64_t v, sz = 0, promoted = 0;
+
+	/* A stock kernel: memory controller, no promotion knobs, DAMON. */
+	fake_damon_init(&f, tree);
+	fake_write(tree, "cgroup/system.slice/memory.current", "0\n");
+	fake_write(tree, "cgroup/system.slice/a.service/memory.current", "0\n");
+	fake_path(p, sizeof(p), "%s/cgroup/system.slice/memory.promotion.max", tree);
+	ck_assert_int_eq(unlink(p), 0);
+	fake_path(p, sizeof(p), "%s/cgroup/system.slice/a.service/memory.promotion.max", tree);
+	ck_assert_int_eq(unlink(p), 0);
+	fake_path(p, sizeof(p), "%s/cgroup/system.slice/a.service/memory.promotion.stat", tree);
+	ck_assert_int_eq(unlink(p), 0);
+	server_damon_hook = fake_damon_hook;
+	server_damon_userdata = &f;
+	server_proc_root = tree;
+	start_server(0);
+	kb = get_string_property("KernelBackend");
+	ck_assert_str_eq(kb, "damos");
+	ck_assert(fake_damon_kdamond_on(&f, 0));
+	memcg = fake_damon_get(&f, "kdamonds/0/contexts/0/schemes/0/filters/0/memcg_path");
+	ck_assert_str_eq(memcg, "/system.slice/a.service");
+
+	fake_write(f.admin, "kdamonds/0/contexts/0/schemes/0/stats/sz_applied", "8192\n");
+	ck_assert_int_ge(call("GetCgroupStats", NULL, &reply, "s", "system.slice/a.service"), 0);
+	ck_assert_int_ge(sd_bus_message_enter_container(reply, 'a', "{st}"), 0);
+	while (sd_bus_message_read(reply, "{st}", &key, &v) > 0) {
+		if (streq(key, "damos_sz_applied"))
+			sz = v;
+		if (streq(key, "promoted"))
+			promoted = v;
+	}
+	ck_assert_uint_eq(sz, 8192);
+	ck_assert_uint_eq(promoted, 8192 / (uint64_t)sysconf(_SC_PAGESIZE));
 }
 END_TEST
 
@@ -509,6 +558,7 @@ int main(void)
 	tcase_add_test(tc, test_bus_reload_requires_root);
 	tcase_add_test(tc, test_bus_properties);
 	tcase_add_test(tc, test_bus_kernel_without_knobs_is_reported);
+	tcase_add_test(tc, test_bus_damos_backend_is_reported_and_serves_scheme_stats);
 	tcase_add_test(tc, test_bus_get_topology);
 	tcase_add_test(tc, test_bus_reload_emits_policy_applied);
 	suite_add_tcase(s, tc);

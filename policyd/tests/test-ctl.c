@@ -50,6 +50,7 @@ START_TEST(test_ctl_status_reports_daemon_state)
 	start_server(0);
 	ck_assert_int_eq(verb_status(client, &o, out), CGTIER_EXIT_OK);
 	ck_assert_ptr_nonnull(strstr(output(), "Kernel support: yes"));
+	ck_assert_ptr_nonnull(strstr(output(), "Kernel backend: native"));
 	ck_assert_ptr_nonnull(strstr(output(), "50-web.yaml"));
 	ck_assert_ptr_nonnull(strstr(output(), "Managed cgroups: 1"));
 }
@@ -62,6 +63,7 @@ START_TEST(test_ctl_status_json)
 	start_server(0);
 	ck_assert_int_eq(verb_status(client, &o, out), CGTIER_EXIT_OK);
 	ck_assert_ptr_nonnull(strstr(output(), "\"kernel_supports_promotion_knobs\":true"));
+	ck_assert_ptr_nonnull(strstr(output(), "\"kernel_backend\":\"native\""));
 	ck_assert_ptr_nonnull(strstr(output(), "\"managed_cgroups\":1"));
 }
 END_TEST

@@ -40,7 +40,8 @@ static Manager *m;
 
 static void setup(void)
 {
-	ManagerConfig cfg = { .backend = CGFS_BACKEND_OPENAT };
+	/* Never the host's DAMON, whatever the test's cgroups lack. */
+	ManagerConfig cfg = { .backend = CGFS_BACKEND_OPENAT, .damon_admin_root = "/nonexistent" };
 	sigset_t mask;
 
 	log_set_max_level(LOG_CRIT);

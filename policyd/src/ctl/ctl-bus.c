@@ -26,6 +26,7 @@ void ctl_daemon_state_done(struct ctl_daemon_state *s)
 	free(s->backend);
 	free(s->cgroup_root);
 	free(s->kernel_support);
+	free(s->kernel_backend);
 	free(s->last_error);
 	*s = (struct ctl_daemon_state){};
 }
@@ -41,6 +42,7 @@ int ctl_get_daemon_state(sd_bus *bus, struct ctl_daemon_state *ret, sd_bus_error
 		{ "Backend", offsetof(struct ctl_daemon_state, backend) },
 		{ "CgroupRoot", offsetof(struct ctl_daemon_state, cgroup_root) },
 		{ "KernelSupport", offsetof(struct ctl_daemon_state, kernel_support) },
+		{ "KernelBackend", offsetof(struct ctl_daemon_state, kernel_backend) },
 		{ "LastError", offsetof(struct ctl_daemon_state, last_error) },
 	};
 	const char *dest = CGTIER_BUS_NAME_OR_NULL(bus);

@@ -43,6 +43,8 @@ int verb_status(sd_bus *bus, const CtlOptions *o, FILE *out)
 		json_string(out, st.cgroup_root);
 		fputs(",\"kernel_support\":", out);
 		json_string(out, st.kernel_support);
+		fputs(",\"kernel_backend\":", out);
+		json_string(out, st.kernel_backend);
 		fprintf(out, ",\"kernel_supports_promotion_knobs\":%s,\"rules\":%" PRIu32
 			",\"managed_cgroups\":%" PRIu32 ",\"last_error\":",
 			st.kernel_supports_knobs ? "true" : "false", st.rules, st.managed_cgroups);
@@ -69,7 +71,12 @@ int verb_status(sd_bus *bus, const CtlOptions *o, FILE *out)
 	fprintf(out, "Kernel support: %s\n",
 		st.kernel_supports_knobs ? "yes" :
 		streq(st.kernel_support, "unknown") ? "unknown (no cgroup with the memory controller yet)" :
+		streq(st.kernel_backend, "damos") ? "no promotion knobs: rules enforced through DAMOS" :
 		"no: promotion rules inactive (need the cgtier kernel series)");
+	fprintf(out, "Kernel backend: %s\n",
+		streq(st.kernel_backend, "native") ? "native (memory.promotion.max, .weight)" :
+		streq(st.kernel_backend, "damos") ? "damos (DAMON migrate_hot schemes with memcg filters and quotas)" :
+		streq(st.kernel_backend, "none") ? "none (statistics only)" : strna(st.kernel_backend));
 	fprintf(out, "Rules: %" PRIu32 "\nManaged cgroups: %" PRIu32 "\n", st.rules,
 		st.managed_cgroups);
 	if (!isempty(st.last_error)) {

@@ -59,6 +59,7 @@ struct ctl_daemon_state {
 	char *backend;
 	char *cgroup_root;
 	char *kernel_support; /* "yes", "no" or "unknown" */
+	char *kernel_backend; /* "native", "damos" or "none" */
 	char *last_error;     /* "" after a good load */
 	int kernel_supports_knobs;
 	uint32_t rules;

@@ -27,6 +27,8 @@ static void help(void)
 	       "     --state-dir=PATH      Keep the last good rules and the knobs written here\n"
 	       "                           (default $STATE_DIRECTORY; none without it)\n"
 	       "     --backend=NAME        libcgroup (default) or openat\n"
+	       "     --kernel-backend=NAME How rules reach the kernel: auto (default), native\n"
+	       "                           (memory.promotion.*), damos (DAMON) or none\n"
 	       "     --user-bus            Serve on the user bus instead of the system bus\n"
 	       "     --bus-address=ADDR    Serve on the bus at ADDR\n"
 	       "     --no-bus              Do not connect to any bus\n"
@@ -43,6 +45,7 @@ static int parse_argv(int argc, char *argv[])
 		ARG_SYSFS_ROOT,
 		ARG_STATE_DIR,
 		ARG_BACKEND,
+		ARG_KERNEL_BACKEND,
 		ARG_USER_BUS,
 		ARG_BUS_ADDRESS,
 		ARG_NO_BUS,
@@ -56,6 +59,7 @@ static int parse_argv(int argc, char *argv[])
 		{ "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
 		{ "state-dir", required_argument, NULL, ARG_STATE_DIR },
 		{ "backend", required_argument, NULL, ARG_BACKEND },
+		{ "kernel-backend", required_argument, NULL, ARG_KERNEL_BACKEND },
 		{ "user-bus", no_argument, NULL, ARG_USER_BUS },
 		{ "bus-address", required_argument, NULL, ARG_BUS_ADDRESS },
 		{ "no-bus", no_argument, NULL, ARG_NO_BUS },
@@ -91,6 +95,13 @@ static int parse_argv(int argc, char *argv[])
 		case ARG_BACKEND:
 			if (cgfs_backend_from_string(optarg, &arg_config.backend) < 0) {
 				log_error("Unknown backend \"%s\": use libcgroup or openat", optarg);
+				return -EINVAL;
+			}
+			break;
+		case ARG_KERNEL_BACKEND:
+			if (kernel_backend_kind_from_string(optarg, &arg_config.kernel_backend) < 0) {
+				log_error("Unknown kernel backend \"%s\": use auto, native, damos or none",
+					  optarg);
 				return -EINVAL;
 			}
 			break;
@@ -187,10 +198,13 @@ int main(int argc, char *argv[])
 	m->ready = true;
 	(void)sd_notify(false, "READY=1");
 	manager_notify_status(m);
-	log_info("cgtier-policyd %s running on %s (%s backend)", CGTIER_VERSION, m->cgroup_root,
-		 cgfs_backend_to_string(cgfs_get_backend(m->fs)));
+	log_info("cgtier-policyd %s running on %s (%s backend, kernel backend %s)", CGTIER_VERSION,
+		 m->cgroup_root, cgfs_backend_to_string(cgfs_get_backend(m->fs)),
+		 m->backend_decided ? kernel_backend_kind_to_string(m->backend_active) : "undecided");
 
 	r = sd_event_loop(m->event);
+	/* Whatever ended the loop, what the kernel backend started goes. */
+	manager_stop(m);
 	if (r < 0)
 		return log_error_errno(r, "Event loop failed: %m"), CGTIER_EXIT_FAILURE;
 	/* Positive: the exit status a handler chose (the bus went away). */

@@ -83,6 +83,22 @@ static int method_list_cgroups(sd_bus_message *msg, void *userdata, sd_bus_error
 	return sd_bus_send(NULL, reply, NULL);
 }
 
+/* The kernel backend's own counters (the damos backend's per-scheme stats);
+ * a backend that cannot read them must not fail the cgroup's other stats. */
+static int manager_backend_stats(Manager *m, const char *cgroup, struct cgroup_stats *s)
+{
+	int r;
+
+	r = kernel_backend_stats(m->kernel_backend, cgroup, s);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		(void)log_cgroup_full_errno(LOG_DEBUG, r, cgroup, NULL,
+					    "%s backend statistics of %s unavailable: %m",
+					    kernel_backend_kind_to_string(m->backend_active), cgroup);
+	return 0;
+}
+
 /* One cgroup's statistics, the a{st}bta(ut) of GetCgroupStats. */
 static int append_stats(sd_bus_message *reply, const struct cgroup_stats *s)
 {
@@ -125,6 +141,8 @@ static int method_get_cgroup_stats(sd_bus_message *msg, void *userdata, sd_bus_e
 	if (r < 0 || !cgroup)
 		return r;
 	r = stats_read(m->fs, cgroup, &s);
+	if (r >= 0)
+		r = manager_backend_stats(m, cgroup, &s);
 	if (r == -ENOENT || r == -ENOTDIR || r == -ENODEV)
 		return sd_bus_error_setf(error, CGTIER_BUS_ERROR_NO_SUCH_CGROUP,
 					 "No cgroup %s below %s", cgroup, m->cgroup_root);
@@ -163,6 +181,8 @@ static int method_list_cgroup_stats(sd_bus_message *msg, void *userdata, sd_bus_
 		const char *name;
 
 		r = stats_read(m->fs, cgroup, &s);
+		if (r >= 0)
+			r = manager_backend_stats(m, cgroup, &s);
 		if (r == -ENOMEM)
 			return r;
 		/* Gone since the last walk, or unreadable: one cgroup must not
@@ -443,6 +463,8 @@ static int property_get_string(sd_bus *bus, const char *path, const char *interf
 		v = m->cgroup_root;
 	else if (streq(property, "Backend"))
 		v = cgfs_backend_to_string(cgfs_get_backend(m->fs));
+	else if (streq(property, "KernelBackend"))
+		v = kernel_backend_kind_to_string(m->backend_active);
 	else if (streq(property, "KernelSupport"))
 		/* Until a cgroup with the memory controller exists nobody can
 		 * tell; rules are applied meanwhile. */
@@ -465,6 +487,9 @@ static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_PROPERTY("KernelSupportsPromotionKnobs", "b", property_get_kernel_support, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("KernelSupport", "s", property_get_string, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	/* native, damos or none: how rules reach the kernel. */
+	SD_BUS_PROPERTY("KernelBackend", "s", property_get_string, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("LastError", "s", property_get_string, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -521,6 +546,14 @@ int manager_bus_emit_kernel_support(Manager *m)
 		return 0;
 	return sd_bus_emit_properties_changed(m->bus, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
 					      "KernelSupportsPromotionKnobs", "KernelSupport", NULL);
+}
+
+int manager_bus_emit_kernel_backend(Manager *m)
+{
+	if (!m->bus)
+		return 0;
+	return sd_bus_emit_properties_changed(m->bus, CGTIER_BUS_PATH, CGTIER_BUS_INTERFACE,
+					      "KernelBackend", NULL);
 }
 
 int manager_bus_serve_fd(Manager *m, int fd)

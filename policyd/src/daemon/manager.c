@@ -13,6 +13,7 @@
 #include "cgtier/cgtier.h"
 #include "log.h"
 #include "manager.h"
+#include "damos-backend.h"
 #include "stats.h"
 #include "util.h"
 
@@ -105,6 +106,17 @@ int manager_new(const ManagerConfig *config, sd_event *event, Manager **ret)
 	m->sysfs_root = strdup(config->sysfs_root ?: CGTIER_DEFAULT_SYSFS_ROOT);
 	if (!m->cgroup_root || !m->root_prefix || !m->sysfs_root)
 		return -ENOMEM;
+	m->backend_choice = config->kernel_backend;
+	m->backend_active = KERNEL_BACKEND_NATIVE; /* until decided: apply the rules */
+	if (config->damon_admin_root)
+		m->damon_admin_root = strdup(config->damon_admin_root);
+	else
+		(void)strextendf(&m->damon_admin_root, "%s/kernel/mm/damon/admin", m->sysfs_root);
+	m->proc_root = strdup(config->proc_root ?: "/proc");
+	if (!m->damon_admin_root || !m->proc_root)
+		return -ENOMEM;
+	m->damon_write_hook = config->damon_write_hook;
+	m->damon_write_hook_userdata = config->damon_write_hook_userdata;
 	if (config->state_dir) {
 		m->state_dir = strdup(config->state_dir);
 		if (!m->state_dir)
@@ -179,6 +191,9 @@ Manager *manager_free(Manager *m)
 	strmap_free(m->cgroup_watches);
 	strmap_free(m->write_warnings);
 	reconciler_free(m->reconciler);
+	kernel_backend_free(m->kernel_backend);
+	free(m->damon_admin_root);
+	free(m->proc_root);
 	policy_set_free(m->policy);
 	cgfs_free(m->fs);
 	sd_event_unref(m->event);
@@ -191,33 +206,107 @@ Manager *manager_free(Manager *m)
 	return NULL;
 }
 
+static bool path_exists(const char *root, const char *rel)
+{
+	_cleanup_free_ char *p = NULL;
+	struct stat st;
+
+	if (strextendf(&p, "%s/%s", root, rel) < 0)
+		return false;
+	return stat(p, &st) == 0;
+}
+
+static kernel_backend_kind manager_start_damos(Manager *m)
+{
+	char why[512] = "";
+	struct damos_backend_config c = {
+		.admin_root = m->damon_admin_root,
+		.sysfs_root = m->sysfs_root,
+		.proc_root = m->proc_root,
+		.state_dir_fd = m->state_dir_fd,
+		.clock = m->clock,
+		.write_hook = m->damon_write_hook,
+		.write_hook_userdata = m->damon_write_hook_userdata,
+	};
+	int r;
+
+	r = kernel_backend_new_damos(m->fs, &c, why, sizeof(why), &m->kernel_backend);
+	if (r < 0) {
+		log_error_errno(r, "Cannot enforce promotion rules through DAMOS: %s: promotion rules "
+				"inactive, statistics only", isempty(why) ? strerror(-r) : why);
+		return KERNEL_BACKEND_NONE;
+	}
+	reconciler_set_backend(m->reconciler, m->kernel_backend);
+	log_info("Enforcing promotion rules through DAMOS (damos backend: migrate_hot schemes with "
+		 "memcg filters and quotas, see cgtier-policies(5) for the approximations)");
+	return KERNEL_BACKEND_DAMOS;
+}
+
+/* Decides the kernel backend once: forced by --kernel-backend=, or what
+ * the kernel offers (kernel_backend_detect()). Auto waits while nobody can
+ * tell whether the knobs exist, applying the rules natively meanwhile. */
+static void manager_decide_backend(Manager *m)
+{
+	kernel_backend_kind want = m->backend_choice;
+	bool has_kmigrated;
+
+	if (m->backend_decided)
+		return;
+	has_kmigrated = path_exists(m->sysfs_root, "kernel/mm/kmigrated");
+	if (want == KERNEL_BACKEND_AUTO) {
+		if (m->kernel_support < 0 && !has_kmigrated)
+			return;
+		want = kernel_backend_detect(m->kernel_support < 0 ? -ENODATA : m->kernel_support,
+					     has_kmigrated, path_exists(m->damon_admin_root, "."));
+	}
+	m->backend_decided = true;
+	if (want == KERNEL_BACKEND_DAMOS)
+		want = manager_start_damos(m);
+	if (want == KERNEL_BACKEND_NATIVE && m->kernel_support == 0)
+		log_warning("Kernel backend native forced on a kernel without memory.promotion.max: "
+			    "writes will fail");
+	if (want == KERNEL_BACKEND_NONE && m->kernel_support == 0 && m->backend_choice == KERNEL_BACKEND_AUTO)
+		log_warning("kernel lacks memory.promotion.max and DAMOS cannot stand in: promotion rules "
+			    "inactive (need the cgtier kernel series, or DAMON with migrate_hot)");
+	reconciler_set_apply(m->reconciler, want != KERNEL_BACKEND_NONE);
+	m->backend_active = want;
+	(void)manager_bus_emit_kernel_backend(m);
+}
+
 static void manager_probe_kernel(Manager *m)
 {
 	int r;
 
-	if (m->kernel_support >= 0)
-		return;
-	r = stats_probe_kernel_support(m->fs);
-	if (r == -ENODATA) {
-		if (!m->probe_unknown_logged)
-			log_info("No cgroup below %s has the memory controller yet: cannot tell "
-				 "whether the kernel has memory.promotion.max, will look again",
-				 m->cgroup_root);
-		m->probe_unknown_logged = true;
-		return;
+	if (m->kernel_support < 0) {
+		r = stats_probe_kernel_support(m->fs);
+		if (r == -ENODATA) {
+			if (!m->probe_unknown_logged)
+				log_info("No cgroup below %s has the memory controller yet: cannot tell "
+					 "whether the kernel has memory.promotion.max, will look again",
+					 m->cgroup_root);
+			m->probe_unknown_logged = true;
+		} else if (r < 0)
+			log_warning_errno(r, "Cannot probe for memory.promotion.max: %m");
+		else {
+			m->kernel_support = r;
+			(void)manager_bus_emit_kernel_support(m);
+			if (r > 0)
+				log_info("Kernel supports per-cgroup promotion limits");
+		}
 	}
-	if (r < 0) {
-		log_warning_errno(r, "Cannot probe for memory.promotion.max: %m");
-		return;
-	}
-	m->kernel_support = r;
-	reconciler_set_apply(m->reconciler, r > 0);
-	(void)manager_bus_emit_kernel_support(m);
-	if (r == 0)
-		log_warning("kernel lacks memory.promotion.max: promotion rules inactive "
-			    "(need the cgtier kernel series)");
-	else
-		log_info("Kernel supports per-cgroup promotion limits");
+	manager_decide_backend(m);
+}
+
+void manager_stop(Manager *m)
+{
+	int r;
+
+	r = kernel_backend_stop(m->kernel_backend);
+	if (r < 0)
+		log_warning_errno(r, "Cannot stop the %s backend's kernel state: %m",
+				  kernel_backend_kind_to_string(m->backend_active));
+	else if (m->backend_active == KERNEL_BACKEND_DAMOS)
+		log_info("Stopped and removed the DAMON kdamonds");
 }
 
 void manager_notify_status(Manager *m)
@@ -227,12 +316,13 @@ void manager_notify_status(Manager *m)
 	if (m->last_error)
 		(void)sd_notifyf(false, "STATUS=Last reload failed, %zu rules in force: %s", n_rules,
 				 m->last_error);
-	else if (m->kernel_support == 0)
-		(void)sd_notifyf(false, "STATUS=%zu rules loaded; kernel lacks promotion knobs, "
-				 "rules inactive", n_rules);
+	else if (m->backend_active == KERNEL_BACKEND_NONE)
+		(void)sd_notifyf(false, "STATUS=%zu rules loaded; no kernel backend (no promotion knobs, "
+				 "no DAMOS), rules inactive", n_rules);
 	else
-		(void)sd_notifyf(false, "STATUS=%zu rules, %zu cgroups managed", n_rules,
-				 reconciler_n_managed(m->reconciler));
+		(void)sd_notifyf(false, "STATUS=%zu rules, %zu cgroups managed (%s backend)", n_rules,
+				 reconciler_n_managed(m->reconciler),
+				 kernel_backend_kind_to_string(m->backend_active));
 }
 
 /* The knobs we own, saved whenever that set changed: a restart resets

@@ -8,6 +8,8 @@
 #include <systemd/sd-event.h>
 
 #include "cgfs.h"
+#include "damon-fs.h"
+#include "kernel-backend.h"
 #include "policy.h"
 #include "ratelimit.h"
 #include "reconcile.h"
@@ -30,6 +32,15 @@ typedef struct ManagerConfig {
 	 * restart keeps them; NULL keeps nothing (StateDirectory=). */
 	const char *state_dir;
 	cgfs_backend backend;
+	/* How rules reach the kernel (--kernel-backend=); 0 is auto. */
+	kernel_backend_kind kernel_backend;
+	/* DAMON's admin directory, default <sysfs_root>/kernel/mm/damon/admin,
+	 * and /proc (zoneinfo) for the damos backend. */
+	const char *damon_admin_root;
+	const char *proc_root;
+	/* Tests: a fake kernel behind the DAMON admin directory. */
+	damon_fs_write_hook damon_write_hook;
+	void *damon_write_hook_userdata;
 } ManagerConfig;
 
 typedef struct Manager {
@@ -44,6 +55,17 @@ typedef struct Manager {
 
 	cgfs *fs;
 	reconciler *reconciler;
+	/* The kernel backend chosen (--kernel-backend=) and the one active;
+	 * kernel_backend is set when that one is not the reconciler's own
+	 * native backend. Auto decides once the kernel can be probed. */
+	kernel_backend_kind backend_choice;
+	kernel_backend_kind backend_active;
+	bool backend_decided;
+	kernel_backend *kernel_backend;
+	char *damon_admin_root;
+	char *proc_root;
+	damon_fs_write_hook damon_write_hook;
+	void *damon_write_hook_userdata;
 	struct policy_set *policy; /* the set in force: last good one */
 	char *last_error;          /* of the last failed load, NULL after a good one */
 	int kernel_support;        /* 1, 0, or -1 while unknown */
@@ -110,6 +132,10 @@ int manager_start_watching(Manager *m);
  */
 int manager_reload(Manager *m, char **ret_message);
 
+/* Daemon stop: undoes what the kernel backend set up (the damos backend's
+ * kdamonds). Knobs of the native backend stay as they are. */
+void manager_stop(Manager *m);
+
 /* Full reconcile with the current set. */
 int manager_reconcile(Manager *m);
 
@@ -140,6 +166,7 @@ int manager_bus_attach(Manager *m, sd_bus *bus);
 int manager_connect_bus(Manager *m, const char *address, bool user_bus);
 int manager_bus_emit_policy_applied(Manager *m);
 int manager_bus_emit_kernel_support(Manager *m);
+int manager_bus_emit_kernel_backend(Manager *m);
 /* Serves the API as a D-Bus server on a connected socket (one end of a
  * socketpair): tests and the benchmark, no bus daemon. */
 int manager_bus_serve_fd(Manager *m, int fd);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cgtier/cgtier.h"
+#include "kernel-backend.h"
 #include "rate.h"
 #include "reconcile.h"
 #include "strmap.h"
@@ -7,6 +8,10 @@
 
 struct reconciler {
 	cgfs *fs;
+	/* Where settings go: set by the caller, or the native one we own. */
+	kernel_backend *backend;
+	kernel_backend *native;
+	struct reconcile_stats *st; /* of the pass in progress, for the sink */
 	strmap *managed; /* canonical cgroup path -> struct reconcile_entry */
 	uint64_t generation;
 	bool apply;
@@ -43,7 +48,13 @@ int reconciler_new(cgfs *fs, reconciler **ret)
 	k = strmap_new(entry_free, &r->managed);
 	if (k < 0)
 		return k;
+	k = kernel_backend_new_native(fs, &r->native);
+	if (k < 0) {
+		strmap_free(r->managed);
+		return k;
+	}
 	r->fs = fs;
+	r->backend = r->native;
 	r->apply = true;
 	*ret = TAKE_PTR(r);
 	return 0;
@@ -54,8 +65,19 @@ reconciler *reconciler_free(reconciler *r)
 	if (!r)
 		return NULL;
 	strmap_free(r->managed);
+	kernel_backend_free(r->native);
 	free(r);
 	return NULL;
+}
+
+void reconciler_set_backend(reconciler *r, kernel_backend *b)
+{
+	r->backend = b ?: r->native;
+}
+
+kernel_backend *reconciler_get_backend(const reconciler *r)
+{
+	return r->backend;
 }
 
 void reconciler_set_apply(reconciler *r, bool apply)
@@ -92,84 +114,49 @@ static void emit(reconciler *r, reconcile_event ev, const char *cgroup, const ch
 		r->cb(r->cb_userdata, ev, cgroup, file, value, error);
 }
 
-/* Outcome of one knob; KNOB_VANISHED stops work on the cgroup. */
-enum knob_result { KNOB_OK, KNOB_VANISHED };
-
-/* A missing knob file looks like a missing cgroup; tell the two apart. */
-static enum knob_result classify_enoent(reconciler *r, const char *cgroup, const char *file,
-					struct reconcile_stats *st)
+/* The kernel backend reports each knob's outcome here: counted in the
+ * pass's stats and passed on to the event callback. */
+static void sink_written(void *userdata, const char *cgroup, const char *file, const char *value)
 {
-	if (cgfs_cgroup_exists(r->fs, cgroup) > 0) {
-		emit(r, RECONCILE_EVENT_NO_KNOB, cgroup, file, NULL, -ENOENT);
-		return KNOB_OK;
-	}
-	st->n_vanished++;
-	emit(r, RECONCILE_EVENT_VANISHED, cgroup, file, NULL, -ENOENT);
-	return KNOB_VANISHED;
+	reconciler *r = userdata;
+
+	r->st->n_written++;
+	emit(r, RECONCILE_EVENT_WRITTEN, cgroup, file, value, 0);
 }
 
-static bool max_equal(const char *current, const char *desired)
+static void sink_unchanged(void *userdata)
 {
-	uint64_t cm, cp, dm, dp;
+	reconciler *r = userdata;
 
-	if (promotion_max_parse(current, &cm, &cp) < 0 ||
-	    promotion_max_parse(desired, &dm, &dp) < 0)
-		return false;
-	return cm == dm && cp == dp;
+	r->st->n_unchanged++;
 }
 
-static bool weight_equal(const char *current, const char *desired)
+static void sink_no_knob(void *userdata, const char *cgroup, const char *file)
 {
-	uint32_t c, d;
-
-	if (promotion_weight_parse(current, &c) < 0 || promotion_weight_parse(desired, &d) < 0)
-		return false;
-	return c == d;
+	emit(userdata, RECONCILE_EVENT_NO_KNOB, cgroup, file, NULL, -ENOENT);
 }
 
-static enum knob_result apply_knob(reconciler *r, const char *cgroup, const char *file,
-				   const char *desired,
-				   bool (*equal)(const char *, const char *),
-				   struct reconcile_stats *st)
+static void sink_vanished(void *userdata, const char *cgroup, const char *file, const char *value,
+			  int error)
 {
-	_cleanup_free_ char *current = NULL;
-	int k;
+	reconciler *r = userdata;
 
-	k = cgfs_read_line(r->fs, cgroup, file, &current);
-	if (k == -ENOENT)
-		return classify_enoent(r, cgroup, file, st);
-	if (is_vanished(k)) {
-		st->n_vanished++;
-		emit(r, RECONCILE_EVENT_VANISHED, cgroup, file, NULL, k);
-		return KNOB_VANISHED;
-	}
-	/* An unreadable knob is written anyway: the write tells us more. */
-	if (k >= 0 && equal(current, desired)) {
-		st->n_unchanged++;
-		return KNOB_OK;
-	}
+	r->st->n_vanished++;
+	emit(r, RECONCILE_EVENT_VANISHED, cgroup, file, value, error);
+}
 
-	k = cgfs_write(r->fs, cgroup, file, desired);
-	if (k >= 0) {
-		st->n_written++;
-		emit(r, RECONCILE_EVENT_WRITTEN, cgroup, file, desired, 0);
-		return KNOB_OK;
-	}
-	if (k == -ENOENT)
-		return classify_enoent(r, cgroup, file, st);
-	if (is_vanished(k)) {
-		st->n_vanished++;
-		emit(r, RECONCILE_EVENT_VANISHED, cgroup, file, desired, k);
-		return KNOB_VANISHED;
-	}
-	if (is_read_only(k)) {
-		st->n_read_only++;
-		emit(r, RECONCILE_EVENT_READ_ONLY, cgroup, file, desired, k);
+static void sink_refused(void *userdata, const char *cgroup, const char *file, const char *value,
+			 int error)
+{
+	reconciler *r = userdata;
+
+	if (is_read_only(error)) {
+		r->st->n_read_only++;
+		emit(r, RECONCILE_EVENT_READ_ONLY, cgroup, file, value, error);
 	} else {
-		st->n_failed++;
-		emit(r, RECONCILE_EVENT_FAILED, cgroup, file, desired, k);
+		r->st->n_failed++;
+		emit(r, RECONCILE_EVENT_FAILED, cgroup, file, value, error);
 	}
-	return KNOB_OK;
 }
 
 /* A new, empty entry for cgroup in the managed map. */
@@ -247,11 +234,19 @@ static int reconcile_cgroup(reconciler *r, const struct policy_set *set, const c
 	 * default is about. */
 	r->event_rule = rule ? rule->name : prev ? prev->rule : NULL;
 	if (r->apply) {
-		if (want_max && apply_knob(r, cgroup, CGTIER_KNOB_PROMOTION_MAX, max, max_equal,
-					   st) == KNOB_VANISHED)
-			goto vanished;
-		if (want_weight && apply_knob(r, cgroup, CGTIER_KNOB_PROMOTION_WEIGHT, weight,
-					      weight_equal, st) == KNOB_VANISHED)
+		const struct kernel_sink sink = {
+			.written = sink_written, .unchanged = sink_unchanged,
+			.no_knob = sink_no_knob, .vanished = sink_vanished,
+			.refused = sink_refused, .userdata = r,
+		};
+		const struct kernel_request req = {
+			.cgroup = cgroup, .setting = rule ? &rule->promotion : NULL,
+			.want_max = want_max, .want_weight = want_weight,
+			.max = max, .weight = weight,
+		};
+
+		r->st = st;
+		if (kernel_backend_apply(r->backend, &req, &sink) == KERNEL_APPLY_VANISHED)
 			goto vanished;
 	}
 
@@ -299,6 +294,8 @@ static int walk_cb(void *userdata, const char *cgroup)
 
 	if (w->r->visit)
 		w->r->visit(w->r->visit_userdata, cgroup);
+	if (w->r->apply)
+		kernel_backend_observe(w->r->backend, cgroup);
 	return reconcile_cgroup(w->r, w->set, cgroup, w->st);
 }
 
@@ -325,6 +322,11 @@ int reconcile_all(reconciler *r, const struct policy_set *set, struct reconcile_
 			strmap_remove_current(r->managed, i);
 		}
 	}
+	if (r->apply) {
+		k = kernel_backend_flush(r->backend, true);
+		if (k < 0)
+			return k;
+	}
 	if (stats)
 		*stats = st;
 	return 0;
@@ -342,6 +344,11 @@ int reconcile_subtree(reconciler *r, const struct policy_set *set, const char *c
 		k = 0; /* gone before we got to it */
 	if (k < 0)
 		return k;
+	if (r->apply) {
+		k = kernel_backend_flush(r->backend, false);
+		if (k < 0)
+			return k;
+	}
 	if (stats)
 		*stats = st;
 	return 0;
@@ -352,6 +359,7 @@ void reconciler_forget(reconciler *r, const char *cgroup)
 	size_t l = strlen(cgroup), i = 0, before = strmap_size(r->managed);
 	const char *key;
 
+	kernel_backend_forget(r->backend, cgroup);
 	if (streq(cgroup, "/")) {
 		while (strmap_iterate(r->managed, &i, NULL, NULL))
 			strmap_remove_current(r->managed, i);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "cgfs.h"
+#include "kernel-backend.h"
 #include "policy.h"
 
 typedef enum reconcile_event {
@@ -61,6 +62,11 @@ static inline void reconciler_freep(reconciler **r)
 		*r = reconciler_free(*r);
 }
 #define _cleanup_reconciler_ __attribute__((cleanup(reconciler_freep)))
+
+/* Where settings go (kernel-backend.h), borrowed; NULL: the native knobs
+ * through the reconciler's cgfs (the default). */
+void reconciler_set_backend(reconciler *r, kernel_backend *b);
+kernel_backend *reconciler_get_backend(const reconciler *r);
 
 /* When false (kernel without the knobs) rules are resolved and remembered
  * for ListCgroups, but cgroupfs is neither read nor written. */

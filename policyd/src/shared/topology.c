@@ -301,3 +301,45 @@ const struct topology_node *topology_find_node(const struct topology *t, uint32_
 			return &t->nodes[i];
 	return NULL;
 }
+
+int topology_parse_zoneinfo_range(const char *zoneinfo, uint32_t node, uint64_t page_size,
+				  uint64_t *ret_start, uint64_t *ret_end)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, spanned = 0;
+	bool ours = false;
+
+	for (const char *p = zoneinfo; p && *p;) {
+		const char *eol = strchrnul(p, '\n');
+		unsigned long long v;
+		unsigned n;
+		char word[32];
+
+		if (sscanf(p, "Node %u, zone %31s", &n, word) == 2) {
+			ours = n == node;
+			spanned = 0;
+		} else if (ours && sscanf(p, " spanned %llu", &v) == 1)
+			spanned = v;
+		else if (ours && sscanf(p, " start_pfn: %llu", &v) == 1 && spanned > 0) {
+			lo = MIN(lo, (uint64_t)v);
+			hi = MAX(hi, (uint64_t)v + spanned);
+		}
+		p = *eol ? eol + 1 : eol;
+	}
+	if (hi == 0 || hi > UINT64_MAX / page_size)
+		return -ENOENT;
+	*ret_start = lo * page_size;
+	*ret_end = hi * page_size;
+	return 0;
+}
+
+int topology_read_zoneinfo_range(const char *proc_root, uint32_t node, uint64_t page_size,
+				 uint64_t *ret_start, uint64_t *ret_end)
+{
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	r = read_text(proc_root, "zoneinfo", &text);
+	if (r < 0)
+		return r;
+	return topology_parse_zoneinfo_range(text, node, page_size, ret_start, ret_end);
+}

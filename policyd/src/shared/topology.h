@@ -50,3 +50,17 @@ const struct topology_node *topology_find_node(const struct topology *t, uint32_
 
 /* Parses a kernel node list ("0-2,5\n", "" = empty) into a sorted array. */
 int topology_parse_nodelist(const char *s, uint32_t **ret, size_t *ret_n);
+
+/*
+ * The physical byte range [start, end) that node's zones span, from the
+ * text of /proc/zoneinfo ("Node N, zone ..." blocks with "spanned" and
+ * "start_pfn:"): DAMON's paddr monitoring target for that node. Holes are
+ * included (DAMON skips pages that are not online). -ENOENT when the node
+ * has no zone with pages.
+ */
+int topology_parse_zoneinfo_range(const char *zoneinfo, uint32_t node, uint64_t page_size,
+				  uint64_t *ret_start, uint64_t *ret_end);
+/* The same from <proc_root>/zoneinfo, read to its end (procfs hands it out
+ * one zone per read). */
+int topology_read_zoneinfo_range(const char *proc_root, uint32_t node, uint64_t page_size,
+				 uint64_t *ret_start, uint64_t *ret_end);
