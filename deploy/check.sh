@@ -577,7 +577,7 @@ pod_test() {
 	daemon_pid=$!
 	pids="$pids $daemon_pid"
 	if wait_for 10 status_has '^Kernel support: no' &&
-		grep -q 'kernel lacks memory.promotion.max: promotion rules inactive (need the cgtier kernel series)' \
+		grep -q 'kernel lacks memory.promotion.max and DAMOS cannot stand in: promotion rules inactive (need the cgtier kernel series' \
 			"$T/pod/daemon2.log" &&
 		[ -z "$(find "$C2" -name 'memory.promotion.*' -print)" ]; then
 		pass pod/kernel-without-knobs-reported

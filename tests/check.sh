@@ -47,10 +47,17 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 fi
 
 if [ "$what" = all ] || [ "$what" = vm ]; then
+	# The VM stages need what these build; a failed unit or deploy stage
+	# must not hide the kernel's results, so only a failed build gates them.
+	before_build=$stage_failed
 	stage kernel build kernel scripts/kernel-build.sh
 	stage tools build tools make -s vm-tools userspace
 	stage selftests-build build selftests scripts/build-selftests.sh
-	if [ -z "$stage_failed" ]; then
+	if [ "$stage_failed" != "$before_build" ]; then
+		for vm_stage in harness vm offload control damos nomemcg pin upstream; do
+			echo "SKIP vm-stage/$vm_stage (a build stage failed)" >>"$CGTIER_RESULTS"
+		done
+	else
 		stage harness tests/vm/selftest.sh
 		stage vm env VM_APPEND=kmemleak=on tests/vm/run-vm.sh -n check tests/vm/plans/check.plan
 		# Copy offload under concurrency: a boot of its own (check.plan is
