@@ -120,19 +120,27 @@ paced() {
 rate() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { printf "%.2f", (b - a) * 4096 / 1048576 / t }'; }
 
 # window CGROUP SECONDS [MORE CGROUPS]: promoted pages of each cgroup over
-# SECONDS; sets W_DT (the seconds measured) and W_<n> (pages, n = 1...)
+# SECONDS; sets W_DT (the seconds measured), W_<n> (pages, n = 1...),
+# C_<n> (candidates queued meanwhile) and Q_<n> (queued at the end), so
+# that a test can tell a limit or weight from a workload that ran dry.
 window() {
 	secs=$2
 	cgs="$1 ${3:-}"
 	n=0
 	t0=$(now)
-	for c in $cgs; do n=$((n + 1)); eval "W0_$n=$(promoted $c)"; done
+	for c in $cgs; do
+		n=$((n + 1))
+		eval "W0_$n=$(promoted $c)"
+		eval "C0_$n=$(stat_get $CG/$c/memory.promotion.stat candidates)"
+	done
 	sleep "$secs"
 	t1=$(now)
 	n=0
 	for c in $cgs; do
 		n=$((n + 1))
 		eval "W_$n=\$(( \$(promoted $c) - W0_$n ))"
+		eval "C_$n=\$(( \$(stat_get $CG/$c/memory.promotion.stat candidates) - C0_$n ))"
+		eval "Q_$n=$(stat_get $CG/$c/memory.promotion.stat queued)"
 	done
 	W_DT=$(awk -v a=$t0 -v b=$t1 'BEGIN { print b - a }')
 }
