@@ -7,13 +7,17 @@
 # mechanism: promotion rate and its error against the target, kthread CPU
 # (kmigrated vs kdamond) per promoted GiB, reaction time to the change.
 #   bench/promotion-damos.sh      (RUNS=3 SIZE=512 RATE=16 RATE2=4 FLUSH=5;
-#                                  MECHS="cgtier damos" or just one)
+#                                  MECHS="cgtier damos" or just one;
+#                                  THP=1: huge pages, results in
+#                                  build/bench/promotion-damos-thp.*)
 # Guest side and definitions: tests/vm/bench/promotion-damos.sh.
 set -euo pipefail
 # shellcheck source=scripts/bench-vm.sh
 . "$(dirname "$0")/../scripts/bench-vm.sh"
 RUNS=${RUNS:-3} SIZE=${SIZE:-512} RATE=${RATE:-16} RATE2=${RATE2:-4}
-MECHS=${MECHS:-cgtier damos} FLUSH=${FLUSH:-5}
+MECHS=${MECHS:-cgtier damos} FLUSH=${FLUSH:-5} THP=${THP:-0}
+sfx=
+[ "$THP" = 1 ] && sfx=-thp
 # About 45 s per run and mechanism under TCG; generous, but a hung guest
 # must not hold the machine for long.
 tmo=$((300 + RUNS * 240))
@@ -21,10 +25,10 @@ tmo=$((300 + RUNS * 240))
 VM_TCG_THREAD=${VM_TCG_THREAD:-multi} VM_TIMEOUT=$tmo \
 VM_APPEND="CGTIER_TEST_TIMEOUT=$((tmo - 100)) ${VM_APPEND:-}" \
 	bench_vm promotion-damos promotion-damos env RUNS="$RUNS" SIZE="$SIZE" \
-	RATE="$RATE" RATE2="$RATE2" FLUSH="$FLUSH" "MECHS='$MECHS'" \
+	RATE="$RATE" RATE2="$RATE2" FLUSH="$FLUSH" THP="$THP" "MECHS='$MECHS'" \
 	"$top/tests/vm/bench/promotion-damos.sh"
-grep '^RESULT' "$bench_log" >"$out/promotion-damos.results"
-awk -v rate="$RATE" -v rate2="$RATE2" -v runs="$RUNS" '
+grep '^RESULT' "$bench_log" >"$out/promotion-damos$sfx.results"
+awk -v rate="$RATE" -v rate2="$RATE2" -v runs="$RUNS" -v thp="$THP" '
 	# median of key; "NA" (never within the band) sorts as +infinity
 	function med(key,   n, i, j, t, a) {
 		n = cnt[key]
@@ -65,5 +69,5 @@ awk -v rate="$RATE" -v rate2="$RATE2" -v runs="$RUNS" '
 		else
 			for (m in seen)
 				printf "promotion-damos: %s only: rate error %+.1f%%, kthread CPU %.2f s/GiB, reaction %s\n", m, err[m], kg[m], secs(re[m])
-		printf "promotion-damos: target %d MiB/s, then %d MiB/s; rate = the mechanism own count over 10 s; CPU = kmigrated / kdamond threads only\n", rate, rate2
-	}' "$out/promotion-damos.results" | tee "$out/promotion-damos.txt"
+		printf "promotion-damos: target %d MiB/s, then %d MiB/s, %s pages; rate = the mechanism own count over 10 s; CPU = kmigrated / kdamond threads only\n", rate, rate2, thp ? "huge" : "base"
+	}' "$out/promotion-damos$sfx.results" | tee "$out/promotion-damos$sfx.txt"

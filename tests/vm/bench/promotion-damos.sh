@@ -35,7 +35,8 @@
 # promoted nothing after its first second. Both mechanisms get the same
 # workload.
 #   MECHS="cgtier damos" (default) or one of them; RATE=16 RATE2=4 SIZE=512
-#   FLUSH=5 (ms; 0: never)
+#   FLUSH=5 (ms; 0: never); THP=1: the workload's memory in transparent
+#   huge pages (hotmem -H), so both mechanisms promote 2 MiB folios
 # shellcheck source=../lib/common.sh
 . "$CGTIER_TOP/tests/vm/lib/common.sh"
 
@@ -45,6 +46,9 @@ RATE=${RATE:-16}
 RATE2=${RATE2:-4}
 MECHS=${MECHS:-cgtier damos}
 FLUSH=${FLUSH:-5}
+THP=${THP:-0}
+hflags=
+[ "$THP" = 1 ] && hflags=-H
 # WARM 4 s: a token bucket starts with one period's budget (16 MiB), spent
 # in 1-2 s here; the rate window measures the limit after it.
 WARM=4 WINDOW=10 PRE=2 POST=8 IDLE=${IDLE:-2}
@@ -206,8 +210,9 @@ one_run() { # MECH RUN
 	mech=$1 run=$2
 	rm -f /tmp/pd-go /tmp/pd-hotmem.log /tmp/pd-samples
 	cg_create "$CGN" >/dev/null
+	# shellcheck disable=SC2086
 	"$BIN/hotmem" -s "$SIZE" -n 1 -t 600 -i 1000 -f "$FLUSH" -c "$CGD" -p /tmp/pd-go \
-		>/tmp/pd-hotmem.log 2>&1 &
+		$hflags >/tmp/pd-hotmem.log 2>&1 &
 	hp=$!
 	until grep -q '^moved' /tmp/pd-hotmem.log; do
 		grep -q hotmem: /tmp/pd-hotmem.log && fail "$(cat /tmp/pd-hotmem.log)"
