@@ -11,8 +11,8 @@
 #  (b) weights 100:300 between siblings under a parent limit of
 #      LIMIT_MIB MiB/s they share, one with its pages on node 1 and the
 #      other on node 2 (two kmigrated threads): 1:3 +-10%.
-# Over WINDOW (20) seconds, 40 (a) and 80 (b) THPs' worth of budget, so
-# that one THP either way is within the tolerance. Each part also notes
+# Over WINDOW (20) seconds, 80 (a) and 160 (b) THPs' worth of budget, so
+# that a few THPs either way are within the tolerance. Each part also notes
 # the candidates queued meanwhile and the backlog at the end: a share can
 # only be judged while both sides stay backlogged.
 # Before the fix the weights were those of each queue in its own node's
