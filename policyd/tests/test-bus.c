@@ -134,6 +134,60 @@ START_TEST(test_bus_list_cgroup_stats_returns_every_managed_cgroup)
 }
 END_TEST
 
+/* More managed cgroups than one chunk of the threaded reader, some gone
+ * between the walk and the call: every live one exactly once, each with
+ * its own numbers; the gone ones left out. */
+START_TEST(test_bus_list_cgroup_stats_many_in_chunks)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	enum { N = 3 * MANAGER_STATS_CHUNK + 17 };
+	const char *cgroup, *key;
+	char rel[PATH_MAX], text[64];
+	static bool seen[N];
+	int n = 0, seen_a = 0;
+
+	for (int i = 0; i < N; i++) {
+		fake_path(rel, sizeof(rel), "cgroup/system.slice/s%04d.service", i);
+		fake_cgroup(tree, rel, true);
+		fake_path(rel, sizeof(rel), "cgroup/system.slice/s%04d.service/memory.promotion.stat", i);
+		snprintf(text, sizeof(text), "promoted %d\n", i);
+		fake_write(tree, rel, text);
+	}
+	start_server(0);
+	for (int i = 5; i < N; i += 50) {
+		fake_path(rel, sizeof(rel), "%s/system.slice/s%04d.service", cgroot, i);
+		fake_rm_rf(rel);
+	}
+	ck_assert_int_ge(call(CGTIER_BUS_METHOD_LIST_CGROUP_STATS, NULL, &reply, NULL), 0);
+	ck_assert_int_ge(sd_bus_message_enter_container(reply, 'a', "(sa{st}bta(ut))"), 0);
+	while (sd_bus_message_enter_container(reply, 'r', "sa{st}bta(ut)") > 0) {
+		uint64_t v, promoted = UINT64_MAX;
+		int i;
+
+		ck_assert_int_ge(sd_bus_message_read(reply, "s", &cgroup), 0);
+		ck_assert_int_ge(sd_bus_message_enter_container(reply, 'a', "{st}"), 0);
+		while (sd_bus_message_read(reply, "{st}", &key, &v) > 0)
+			if (streq(key, "promoted"))
+				promoted = v;
+		ck_assert_int_ge(sd_bus_message_exit_container(reply), 0);
+		ck_assert_int_ge(sd_bus_message_skip(reply, "bta(ut)"), 0);
+		ck_assert_int_ge(sd_bus_message_exit_container(reply), 0);
+		n++;
+		if (streq(cgroup, "/system.slice/a.service")) {
+			seen_a++;
+			continue;
+		}
+		ck_assert_int_eq(sscanf(cgroup, "/system.slice/s%d.service", &i), 1);
+		ck_assert_msg(i % 50 != 5, "%s is gone but listed", cgroup);
+		ck_assert_msg(i >= 0 && i < N && !seen[i], "%s listed twice", cgroup);
+		seen[i] = true;
+		ck_assert_uint_eq(promoted, (uint64_t)i);
+	}
+	ck_assert_int_eq(seen_a, 1);
+	ck_assert_int_eq(n, 1 + N - (N - 5 + 49) / 50);
+}
+END_TEST
+
 START_TEST(test_bus_accepts_full_filesystem_path)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -546,6 +600,7 @@ int main(void)
 	tcase_add_test(tc, test_bus_list_cgroups_shows_effective_rules);
 	tcase_add_test(tc, test_bus_get_cgroup_stats_returns_all_sources);
 	tcase_add_test(tc, test_bus_list_cgroup_stats_returns_every_managed_cgroup);
+	tcase_add_test(tc, test_bus_list_cgroup_stats_many_in_chunks);
 	tcase_add_test(tc, test_bus_accepts_full_filesystem_path);
 	tcase_add_test(tc, test_bus_rejects_paths_outside_cgroupfs);
 	tcase_add_test(tc, test_bus_missing_cgroup_is_no_such_cgroup);

@@ -2,6 +2,7 @@
 #include "cgfs.h"
 #include "fake-tree.h"
 #include "stats.h"
+#include "stats-reader.h"
 #include "util.h"
 
 static char *root;
@@ -123,6 +124,112 @@ START_TEST(test_stats_probe_without_memory_cgroups_is_unknown)
 }
 END_TEST
 
+/* Many cgroups, every one different, some gone: the threaded reader gives
+ * exactly what stats_read() gives each, at each cgroup's own index. */
+#define N_MANY 300
+
+static void make_many(char **names)
+{
+	for (int i = 0; i < N_MANY; i++) {
+		char dir[64], file[128], text[256];
+
+		snprintf(dir, sizeof(dir), "s%d", i);
+		ck_assert_int_ge(asprintf(&names[i], "/%s", dir), 0);
+		if (i % 7 == 3)
+			continue; /* never created: gone */
+		fake_cgroup(root, dir, true);
+		snprintf(file, sizeof(file), "%s/memory.promotion.stat", dir);
+		snprintf(text, sizeof(text), "candidates %d\npromoted %d\n", i * 3, i);
+		fake_write(root, file, text);
+		snprintf(file, sizeof(file), "%s/memory.stat", dir);
+		snprintf(text, sizeof(text), "anon 1\npgpromote_success %d\n", i * 5);
+		fake_write(root, file, text);
+		snprintf(file, sizeof(file), "%s/memory.numa_stat", dir);
+		snprintf(text, sizeof(text), "anon N0=%d N1=%d\nfile N0=0 N1=0\n", i, 2 * i);
+		fake_write(root, file, text);
+	}
+}
+
+static void check_many(unsigned max_threads, unsigned want_threads)
+{
+	_cleanup_(stats_reader_freep) stats_reader *rd = NULL;
+	static struct cgroup_stats got[N_MANY];
+	static int res[N_MANY];
+	char *names[N_MANY];
+
+	make_many(names);
+	ck_assert_int_eq(stats_reader_new(fs, max_threads, &rd), 0);
+	stats_reader_read(rd, (const char *const *)names, N_MANY, got, res);
+	ck_assert_uint_eq(stats_reader_last_threads(rd), want_threads);
+	for (int i = 0; i < N_MANY; i++) {
+		_cleanup_(cgroup_stats_done) struct cgroup_stats want = {};
+		uint64_t v;
+
+		ck_assert_int_eq(res[i], stats_read(fs, names[i], &want));
+		if (i % 7 == 3) {
+			ck_assert_int_eq(res[i], -ENOENT);
+			ck_assert(!got[i].has_promotion_stat);
+		} else {
+			ck_assert_int_eq(res[i], 0);
+			ck_assert(cgroup_stats_get(&got[i], "promoted", &v));
+			ck_assert_uint_eq(v, (uint64_t)i);
+			ck_assert(cgroup_stats_get(&got[i], "candidates", &v));
+			ck_assert_uint_eq(v, (uint64_t)i * 3);
+			ck_assert_uint_eq(got[i].pgpromote_success, (uint64_t)i * 5);
+			ck_assert_uint_eq(got[i].n_nodes, 2);
+			ck_assert_uint_eq(got[i].nodes[1].bytes, (uint64_t)i * 2);
+		}
+		cgroup_stats_done(&got[i]);
+		free(names[i]);
+	}
+}
+
+START_TEST(test_stats_reader_threads_match_sequential)
+{
+	check_many(4, 4);
+}
+END_TEST
+
+START_TEST(test_stats_reader_one_thread)
+{
+	check_many(1, 1);
+}
+END_TEST
+
+static int count_reads(void *userdata, cgfs_op op, const char *cgroup, const char *file)
+{
+	(*(unsigned *)userdata)++;
+	return 0;
+}
+
+/* A handle with a fault hook (tests) cannot be cloned: all on one thread,
+ * every read through the hook. */
+START_TEST(test_stats_reader_hooked_handle_stays_single)
+{
+	unsigned reads = 0;
+
+	cgfs_set_fault_hook(fs, count_reads, &reads);
+	check_many(4, 1);
+	ck_assert_uint_ge(reads, 3 * N_MANY);
+}
+END_TEST
+
+/* Fewer cgroups than two threads' worth: no thread is started. */
+START_TEST(test_stats_reader_small_batch_single)
+{
+	_cleanup_(stats_reader_freep) stats_reader *rd = NULL;
+	const char *names[] = { "/a.slice" };
+	struct cgroup_stats got[1];
+	int res[1];
+
+	ck_assert_int_eq(stats_reader_new(fs, 4, &rd), 0);
+	stats_reader_read(rd, names, 1, got, res);
+	ck_assert_int_eq(res[0], 0);
+	ck_assert_uint_eq(stats_reader_last_threads(rd), 1);
+	cgroup_stats_done(&got[0]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("stats");
@@ -137,6 +244,10 @@ int main(void)
 	tcase_add_test(tc, test_stats_probe_detects_support);
 	tcase_add_test(tc, test_stats_probe_detects_missing_knobs);
 	tcase_add_test(tc, test_stats_probe_without_memory_cgroups_is_unknown);
+	tcase_add_test(tc, test_stats_reader_threads_match_sequential);
+	tcase_add_test(tc, test_stats_reader_one_thread);
+	tcase_add_test(tc, test_stats_reader_hooked_handle_stays_single);
+	tcase_add_test(tc, test_stats_reader_small_batch_single);
 	suite_add_tcase(s, tc);
 	return fake_run_suite(s);
 }

@@ -191,6 +191,7 @@ Manager *manager_free(Manager *m)
 	strmap_free(m->cgroup_watches);
 	strmap_free(m->write_warnings);
 	reconciler_free(m->reconciler);
+	stats_reader_free(m->stats_reader);
 	kernel_backend_free(m->kernel_backend);
 	free(m->damon_admin_root);
 	free(m->proc_root);

@@ -13,6 +13,7 @@
 #include "policy.h"
 #include "ratelimit.h"
 #include "reconcile.h"
+#include "stats-reader.h"
 #include "strmap.h"
 
 #define MANAGER_RELOAD_DEBOUNCE_USEC (200 * 1000ULL)
@@ -20,6 +21,9 @@
 /* Validate parses on the one thread that also applies policies: bound
  * what anyone may send, and how often others than root may (see
  * docs/cgtier-policyd.8.scd). */
+/* ListCgroupStats reads this many cgroups' files at a time (in threads),
+ * then appends them: what it holds at once stays small. */
+#define MANAGER_STATS_CHUNK 256
 #define MANAGER_VALIDATE_SIZE_MAX (64 * 1024)
 #define MANAGER_VALIDATE_BURST 10
 #define MANAGER_VALIDATE_INTERVAL_USEC (500 * 1000ULL)
@@ -54,6 +58,7 @@ typedef struct Manager {
 	int state_dir_fd;
 
 	cgfs *fs;
+	stats_reader *stats_reader; /* on the first ListCgroupStats */
 	reconciler *reconciler;
 	/* The kernel backend chosen (--kernel-backend=) and the one active;
 	 * kernel_backend is set when that one is not the reconciler's own

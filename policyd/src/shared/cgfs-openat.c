@@ -357,3 +357,22 @@ int cgfs_open_openat(const char *root, cgfs **ret)
 	*ret = TAKE_PTR(c);
 	return 0;
 }
+
+int cgfs_clone(const cgfs *c, cgfs **ret)
+{
+	_cleanup_cgfs_ cgfs *n = NULL;
+	int r;
+
+	if (c->ops != &openat_ops || c->hook)
+		return -EOPNOTSUPP;
+	r = cgfs_new(CGFS_BACKEND_OPENAT, &openat_ops, c->root, &n);
+	if (r < 0)
+		return r;
+	/* The same directory, even if the path has been replaced since. */
+	n->root_fd = fcntl(c->root_fd, F_DUPFD_CLOEXEC, 3);
+	if (n->root_fd < 0)
+		return -errno;
+	n->no_openat2 = c->no_openat2;
+	*ret = TAKE_PTR(n);
+	return 0;
+}

@@ -61,6 +61,11 @@ static inline void cgfs_freep(cgfs **c)
 }
 #define _cleanup_cgfs_ __attribute__((cleanup(cgfs_freep)))
 
+/* A second handle on the same root for another thread (a cgfs is not
+ * thread-safe): the openat backend only, and only without a fault hook
+ * (tests' hooks are single-threaded); -EOPNOTSUPP otherwise. */
+int cgfs_clone(const cgfs *c, cgfs **ret);
+
 cgfs_backend cgfs_get_backend(const cgfs *c);
 const char *cgfs_backend_to_string(cgfs_backend b);
 int cgfs_backend_from_string(const char *s, cgfs_backend *ret);
