@@ -10,6 +10,9 @@
 #   make bisect-check  build every prefix of the kernel series (hours; not in check)
 #   make check-kasan    copy-offload race tests on a KASAN kernel (not in check)
 #   make demo       build, boot the two-tier VM, show per-cgroup promotion
+#                   (KERNEL=base: on the unpatched kernel, through DAMOS)
+#   make kernel-base the unpatched base kernel into build/kernel-base/ (for
+#                   the damos benchmark and the base demo; not in check)
 #   make install    userspace, unit, D-Bus policy, man pages, completion into
 #                   DESTDIR/PREFIX (make uninstall removes exactly that)
 #   make deb        the cgtier Debian package into build/deb/ (debian/)
@@ -33,7 +36,7 @@ PROMO_TEST := $(B)/selftests/promotion/test_promotion_files
 
 .PHONY: all userspace vm-tools kernel selftests deps deps-userspace check \
 	check-unit check-vm bench demo install uninstall clean fuzz distclean \
-	selftests-promotion man deb kernel-deb bisect-check check-kasan
+	selftests-promotion man deb kernel-deb kernel-base bisect-check check-kasan
 
 all: userspace vm-tools
 
@@ -62,6 +65,9 @@ deps-userspace:
 kernel: deps
 	scripts/kernel-build.sh
 
+kernel-base: deps
+	scripts/kernel-build.sh --base
+
 selftests: kernel
 	scripts/build-selftests.sh
 
@@ -87,7 +93,7 @@ bench: deps
 	scripts/bench.sh
 
 demo: deps
-	scripts/demo.sh
+	KERNEL="$(KERNEL)" scripts/demo.sh
 
 man:
 	$(MAKE) -C policyd man

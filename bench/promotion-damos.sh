@@ -8,6 +8,11 @@
 # (kmigrated vs kdamond) per promoted GiB, reaction time to the change.
 #   bench/promotion-damos.sh      (RUNS=3 SIZE=512 RATE=16 RATE2=4 FLUSH=5;
 #                                  MECHS="cgtier damos" or just one;
+#                                  MECHS=policyd: cgtier-policyd with
+#                                  the kernel backend it picks (native,
+#                                  or damos on the base kernel, KERNEL=
+#                                  build/kernel-base/bzImage); TAG=NAME
+#                                  adds -NAME to the result files
 #                                  THP=1: huge pages, results in
 #                                  build/bench/promotion-damos-thp.*)
 # Guest side and definitions: tests/vm/bench/promotion-damos.sh.
@@ -18,6 +23,7 @@ RUNS=${RUNS:-3} SIZE=${SIZE:-512} RATE=${RATE:-16} RATE2=${RATE2:-4}
 MECHS=${MECHS:-cgtier damos} FLUSH=${FLUSH:-5} THP=${THP:-0}
 sfx=
 [ "$THP" = 1 ] && sfx=-thp
+[ -n "${TAG:-}" ] && sfx=$sfx-$TAG
 # About 45 s per run and mechanism under TCG; generous, but a hung guest
 # must not hold the machine for long.
 tmo=$((300 + RUNS * 240))
@@ -43,7 +49,8 @@ awk -v rate="$RATE" -v rate2="$RATE2" -v runs="$RUNS" -v thp="$THP" '
 		delete v
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		m = v["mech"]; seen[m] = 1
-		for (k in v) if (k != "mech" && k != "run") add(m SUBSEP k, v[k])
+		if ("backend" in v) backend = v["backend"]
+		for (k in v) if (k != "mech" && k != "run" && k != "backend") add(m SUBSEP k, v[k])
 		# per-run CPU per promoted GiB
 		gib = v["promoted"] * 4096 / 2^30
 		add(m SUBSEP "kcpu_gib", (gib > 0 ? v["kthread_cpu"] / gib : 1e9))
@@ -52,12 +59,14 @@ awk -v rate="$RATE" -v rate2="$RATE2" -v runs="$RUNS" -v thp="$THP" '
 	END {
 		printf "%-7s %4s %7s %8s %12s %13s %18s %8s %8s %12s %s\n", "mech", "runs", "MiB/s", "error",
 			"hotmem MiB/s", "kthread s/GiB", "workload sys s/GiB", "react", "settle", "after MiB/s", "extra"
-		for (k = 0; k < 2; k++) {
-			m = k ? "damos" : "cgtier"
+		split("cgtier damos policyd", mechs, " ")
+		for (k = 1; k <= 3; k++) {
+			m = mechs[k]
 			if (!(m in seen)) continue
 			r = med(m SUBSEP "rate"); err[m] = (r - rate) / rate * 100
 			kg[m] = med(m SUBSEP "kcpu_gib"); re[m] = med(m SUBSEP "react")
-			x = m == "cgtier" ? sprintf("throttled=%d", med(m SUBSEP "throttled")) : sprintf("tried=%.1fMiB/s", med(m SUBSEP "tried_rate"))
+			x = cnt[m SUBSEP "throttled"] ? sprintf("throttled=%d", med(m SUBSEP "throttled")) : sprintf("tried=%.1fMiB/s", med(m SUBSEP "tried_rate"))
+			if (m == "policyd") x = x " backend=" backend
 			printf "%-7s %4d %7.2f %+7.1f%% %12.2f %13.2f %18.2f %8s %8s %12.2f %s\n", m, cnt[m SUBSEP "rate"], r, err[m],
 				med(m SUBSEP "hotmem_rate"), kg[m], med(m SUBSEP "wcpu_gib"),
 				secs(re[m]), secs(med(m SUBSEP "settle")), med(m SUBSEP "post_rate"), x
@@ -69,5 +78,5 @@ awk -v rate="$RATE" -v rate2="$RATE2" -v runs="$RUNS" -v thp="$THP" '
 		else
 			for (m in seen)
 				printf "promotion-damos: %s only: rate error %+.1f%%, kthread CPU %.2f s/GiB, reaction %s\n", m, err[m], kg[m], secs(re[m])
-		printf "promotion-damos: target %d MiB/s, then %d MiB/s, %s pages; rate = the mechanism own count over 10 s; CPU = kmigrated / kdamond threads only\n", rate, rate2, thp ? "huge" : "base"
+		printf "promotion-damos: target %d MiB/s, then %d MiB/s, %s pages; rate = the mechanism own count over 10 s; CPU = kmigrated / kdamond threads only (policyd: and the daemon)\n", rate, rate2, thp ? "huge" : "base"
 	}' "$out/promotion-damos$sfx.results" | tee "$out/promotion-damos$sfx.txt"

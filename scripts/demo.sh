@@ -5,11 +5,32 @@
 # `cgtierctl top` live, cap one service by dropping a YAML file in, and end
 # with a summary table, a text log and a PNG plot of promoted MiB/s per
 # service (build/demo/).
+#
+# KERNEL=base (make demo KERNEL=base): the same on the unpatched base
+# kernel (scripts/kernel-build.sh --base), where the daemon enforces the
+# policies through DAMOS (its damos backend); KERNEL=PATH: that bzImage.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-echo "demo: building the kernel (first time ~20 min on 2 cores, then incremental)"
-scripts/kernel-build.sh
+append="quiet"
+case "${KERNEL:-}" in
+'' | test)
+	echo "demo: building the kernel (first time ~20 min on 2 cores, then incremental)"
+	scripts/kernel-build.sh
+	kernel=$top/build/kernel/bzImage ;;
+base)
+	echo "demo: building the unpatched base kernel (first time ~20 min on 2 cores)"
+	scripts/kernel-build.sh --base
+	kernel=$top/build/kernel-base/bzImage ;;
+*)
+	kernel=$KERNEL
+	[ -e "$kernel" ] || { echo "demo: no kernel at $kernel (KERNEL=base, test or a bzImage)" >&2; exit 2; } ;;
+esac
+# Without the series DAMOS promotes alone: NUMA balancing stays off from
+# the start (switching it off at run time flips static keys under load).
+if [ "${KERNEL:-}" = base ]; then
+	append="$append numa_balancing=disable"
+fi
 echo "demo: building the daemon, the CLI and the test workloads"
 make -s userspace vm-tools
 out=$top/build/vm/demo
@@ -19,7 +40,7 @@ echo "demo $top/tests/vm/demo/guest-demo.sh" >"$plan"
 rm -rf "$out" "$res"
 mkdir -p "$out" "$res"
 echo "demo: booting the VM (software emulation: ~20 s to start)"
-VM_APPEND="quiet" tests/vm/run-vm.sh -n demo -t 900 "$plan" >"$res/run.log" 2>&1 &
+KERNEL=$kernel VM_APPEND="$append" tests/vm/run-vm.sh -n demo -t 900 "$plan" >"$res/run.log" 2>&1 &
 vm=$!
 # Show the guest's narration live as the console file grows.
 while [ ! -f "$out/console.log" ]; do sleep 0.2; done

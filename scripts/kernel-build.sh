@@ -4,7 +4,12 @@
 # (kernel/config/bench/*.config merged last), in build/kernel-bench; with
 # --kasan, the test kernel plus KASAN (kernel/config/kasan/*.config), in
 # build/kernel-kasan, for races that could corrupt memory (make
-# check-kasan; a configuration of its own, so a cold build).
+# check-kasan; a configuration of its own, so a cold build); with --base,
+# the unpatched base kernel (empty series, the test-bed configuration
+# without the series' own fragments 40-kmigrated and 50-offload), in
+# build/kernel-base with its own source tree, for the damos backend's
+# benchmark and `make demo KERNEL=base` (a stock kernel as most users run
+# it; not part of make check).
 #
 #   1. extract /usr/src/linux-source-6.12.tar.xz once into $KS/pristine;
 #   2. mirror it into $KS/src (rsync restores only files a previous series
@@ -47,7 +52,8 @@ case "${1:-}" in
 --bench) variant=bench ;;
 --deb) variant=deb ;;
 --kasan) variant=kasan ;;
-*) echo "usage: $0 [--bench|--deb|--kasan]" >&2; exit 2 ;;
+--base) variant=base ;;
+*) echo "usage: $0 [--bench|--deb|--kasan|--base]" >&2; exit 2 ;;
 esac
 KCONFIG=${KCONFIG:-}
 if [ -n "$KCONFIG" ] && [ "$variant" != deb ]; then
@@ -60,6 +66,14 @@ elif [ "$variant" = deb ]; then
 	KB=${KB:-$top/build/kernel-deb}
 elif [ "$variant" = kasan ]; then
 	KB=${KB:-$top/build/kernel-kasan}
+elif [ "$variant" = base ]; then
+	KB=${KB:-$top/build/kernel-base}
+	# A tree of its own (the patched one stays as it is, so the next test
+	# build stays incremental), next to its objects as src/ is next to
+	# obj/ in build/kernel: the same relative paths, so ccache serves
+	# every file the series does not change.
+	SRC=${SRC:-$KB/src}
+	SERIES=${SERIES-}
 else
 	KB=${KB:-$top/build/kernel}
 fi
@@ -103,7 +117,7 @@ log "base $ver (series written against $KERNEL_BASE_VERSION)"
 mkdir -p "$SRC"
 rsync -a --delete --exclude=.cgtier-tarball "$KS/pristine/" "$SRC/"
 
-SERIES=${SERIES:-kernel/patches/series kernel/longterm-pin/series}
+SERIES=${SERIES-kernel/patches/series kernel/longterm-pin/series}
 n=0
 for series in $SERIES; do
 	series=$top/$series
@@ -144,6 +158,12 @@ if [ -n "$KCONFIG" ]; then
 	grep -hv -e '_KUNIT_TEST=' -e 'DMA_SWCOPY_TEST=' "$top"/kernel/config/40-kmigrated.config \
 		"$top"/kernel/config/50-offload.config >"$KB/cgtier-deb.config"
 	frags=("$KB/cgtier-deb.config")
+elif [ "$variant" = base ]; then
+	# Options that only exist with the series would not stick.
+	frags=()
+	for f in "$top"/kernel/config/*.config; do
+		case "${f##*/}" in 40-kmigrated.config|50-offload.config) ;; *) frags+=("$f") ;; esac
+	done
 else
 	frags=("$top"/kernel/config/*.config)
 fi

@@ -34,11 +34,20 @@
 # TLB holds all 512 MiB, and without the flushes DAMON saw nothing hot and
 # promoted nothing after its first second. Both mechanisms get the same
 # workload.
+# MECHS may also name "policyd": cgtier-policyd itself, with the kernel
+# backend it picks (native knobs on the patched kernel, DAMOS on the
+# base kernel: issue #22), given the rate as a YAML policy (max: RATE
+# MiB/s, default 1 s period) and the change as a rewritten policy file, so
+# the reaction includes the daemon's reload; counted from the kernel
+# (memory.promotion.stat, or the sz_applied of the scheme the daemon
+# made), CPU = the kernel threads and the daemon together.
 #   MECHS="cgtier damos" (default) or one of them; RATE=16 RATE2=4 SIZE=512
 #   FLUSH=5 (ms; 0: never); THP=1: the workload's memory in transparent
 #   huge pages (hotmem -H), so both mechanisms promote 2 MiB folios
 # shellcheck source=../lib/common.sh
 . "$CGTIER_TOP/tests/vm/lib/common.sh"
+# shellcheck source=../lib/stack.sh
+. "$CGTIER_TOP/tests/vm/lib/stack.sh"
 
 RUNS=${RUNS:-3}
 SIZE=${SIZE:-512}
@@ -71,7 +80,10 @@ for m in $MECHS; do
 	damos)
 		[ -d "$DA" ] || skip "kernel without DAMON sysfs ($DA)"
 		;;
-	*) fail "unknown mechanism $m (MECHS: cgtier damos)" ;;
+	policyd)
+		[ -x "$POLICYD_BIN/cgtier-policyd" ] || fail "no $POLICYD_BIN/cgtier-policyd (make)"
+		;;
+	*) fail "unknown mechanism $m (MECHS: cgtier damos policyd)" ;;
 	esac
 done
 
@@ -199,6 +211,89 @@ damos_stop() {
 	echo 0 >"$DA/nr_kdamonds"
 }
 
+# --- cgtier-policyd, whichever kernel backend it picks -------------------------
+PD_POLICY=$POLICIES/50-bench.yaml
+PD_STACK=
+pd_policy() { # MIB/S: the policy file, replaced atomically
+	cat >/tmp/pd-policy.yaml <<YAML
+version: 1
+rules:
+  - name: bench
+    priority: 900
+    match:
+      cgroup: "$CGN"
+    promotion:
+      max: ${1}MiB/s
+YAML
+	mv /tmp/pd-policy.yaml "$PD_POLICY"
+}
+pd_rd() { # FILE: DAMON's sysfs answers EBUSY while its kdamond is busy
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		cat "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	cat "$1"
+}
+policyd_start() {
+	if [ -z "$PD_STACK" ]; then
+		stack_up
+		PD_STACK=1
+	fi
+	# After cg_create's own trap: the bus and /etc go back too.
+	trap 'cg_cleanup; stack_down' EXIT
+	pd_policy "$RATE"
+	stack_policyd /tmp/pd-policyd.log
+	PD_BACKEND=$(ctl status | sed -n 's/.*Kernel backend: *\([a-z]*\).*/\1/p')
+	note "policyd: kernel backend ${PD_BACKEND:-?}"
+	case $PD_BACKEND in
+	native)
+		i=0
+		until grep -q "^$((RATE << 20)) " "$CGD/memory.promotion.max"; do
+			i=$((i + 1)); [ $i -lt 100 ] || fail "policyd wrote no limit: $(cat "$CGD/memory.promotion.max")"
+			sleep 0.05
+		done
+		echo 1 >"$KM/enabled" || fail "kmigrated/enabled"
+		echo 65536 >/proc/sys/kernel/numa_balancing_promote_rate_limit_MBps
+		numab_tiering_fast
+		KPIDS="$(pgrep '^kmigrated') $DPID"
+		;;
+	damos)
+		numab_off
+		PD_S=
+		i=0
+		while [ -z "$PD_S" ]; do
+			for d in "$DA"/0/contexts/0/schemes/[0-9]*; do
+				[ "$(pd_rd "$d/filters/0/memcg_path" 2>/dev/null)" = "/$CGN" ] && PD_S=$d
+			done
+			i=$((i + 1)); [ $i -lt 100 ] || { cat /tmp/pd-policyd.log; fail "policyd made no scheme for /$CGN"; }
+			[ -n "$PD_S" ] || sleep 0.05
+		done
+		note "policyd: scheme ${PD_S#"$DA"/} quota $(pd_rd "$PD_S/quotas/bytes") bytes per $(pd_rd "$PD_S/quotas/reset_interval_ms") ms"
+		KPIDS="$(pd_rd "$DA/0/pid") $DPID"
+		;;
+	*) ctl status; fail "policyd: no kernel backend to measure" ;;
+	esac
+}
+policyd_count() {
+	if [ "$PD_BACKEND" = native ]; then
+		cgtier_count
+		return
+	fi
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		(echo update_schemes_stats >"$DA/0/state") 2>/dev/null && break
+		sleep 0.02
+	done
+	b=$(pd_rd "$PD_S/stats/sz_applied")
+	TRIED=$(pd_rd "$PD_S/stats/sz_tried")
+	CNT=$((b / 4096))
+}
+policyd_limit() { pd_policy "$1"; }
+policyd_stop() {
+	stack_policyd_stop
+	rm -f "$PD_POLICY"
+	numab_off
+}
+
 # sample MECH: CNT and T (midpoint of the read, in cs)
 sample() {
 	now; t0=$NOW
@@ -266,8 +361,9 @@ one_run() { # MECH RUN
 	[ -d "${CGTIER_OUT:-}/logs" ] && cp /tmp/pd-hotmem.log "$CGTIER_OUT/logs/promotion-damos.$mech.$run.hotmem"
 
 	extra="throttled=$((thb - tha))"
-	[ "$mech" = damos ] &&
+	{ [ "$mech" = damos ] || { [ "$mech" = policyd ] && [ "$PD_BACKEND" = damos ]; }; } &&
 		extra="tried_rate=$(awk -v b=$((trb - tra)) -v t=$((tb - ta)) 'BEGIN { printf "%.2f", b / 1048576 / (t / 100) }')"
+	[ "$mech" = policyd ] && extra="$extra backend=$PD_BACKEND"
 	# samples: "T_CS PAGES"; 1 s-window rate at each sample: from the latest
 	# earlier sample at least 1 s before it.
 	awk -v tchg="$tchg" -v r2="$RATE2" -v mech="$mech" -v run="$run" \

@@ -3,6 +3,10 @@
 # scripts/demo.sh shows live on the host. Writes promotion.csv (one line
 # per cgroup and second: t, cgroup, MiB/s promoted, limit in MiB/s) and
 # summary.txt into the run directory for the host to plot.
+# On a kernel without the series (make demo KERNEL=base) the same story
+# runs through the daemon's damos backend: DAMON finds the hot pages,
+# DAMOS migrate_hot promotes them under per-cgroup quotas, and the
+# numbers come from the daemon (cgtierctl stats) instead of the knobs.
 . "$CGTIER_TOP/tests/vm/lib/common.sh"
 . "$CGTIER_TOP/tests/vm/lib/stack.sh"
 exec >/dev/console 2>&1
@@ -13,6 +17,8 @@ SVC="nginx app batch-reindex"
 PHASE1=${DEMO_PHASE1:-12}
 PHASE2=${DEMO_PHASE2:-18}
 jobs_=""
+MODE=native
+[ -d /sys/kernel/mm/kmigrated ] || MODE=damos
 cleanup() {
 	kill_jobs
 	numab_off
@@ -31,13 +37,25 @@ done | show
 say "The kernel ranks node 1 in a lower (slower) tier than node 0. Pages that"
 say "are used a lot (hot) but sit on node 1 should be moved up: 'promoted'."
 
-say "== Step 2: the cgtier kernel: per-container promotion control =="
-say "Every container (cgroup) has three new files:"
-say "  memory.promotion.max     how many bytes per second it may promote"
-say "  memory.promotion.weight  its share when containers compete"
-say "  memory.promotion.stat    what happened to its hot pages"
-say "A kernel thread per slow node, kmigrated, promotes the hot pages in"
-say "batches, one container at a time, and enforces those limits."
+if [ $MODE = native ]; then
+	say "== Step 2: the cgtier kernel: per-container promotion control =="
+	say "Every container (cgroup) has three new files:"
+	say "  memory.promotion.max     how many bytes per second it may promote"
+	say "  memory.promotion.weight  its share when containers compete"
+	say "  memory.promotion.stat    what happened to its hot pages"
+	say "A kernel thread per slow node, kmigrated, promotes the hot pages in"
+	say "batches, one container at a time, and enforces those limits."
+else
+	say "== Step 2: a stock kernel ($(uname -r)): no cgtier series =="
+	say "This kernel has no memory.promotion.* files. It has DAMON, which"
+	say "samples which physical memory is accessed, and DAMOS, which acts on"
+	say "what it finds: 'migrate_hot' moves hot pages to a faster node, a"
+	say "memcg filter limits a scheme to one container, and a quota caps"
+	say "the bytes it may try per interval. cgtier-policyd builds one such"
+	say "scheme per container from the same YAML policies (its damos"
+	say "backend). Weights only split a shared quota; there is no kernel"
+	say "arbitration between containers as with the series."
+fi
 
 say "== Step 3: the policy daemon and the shipped policies =="
 stack_up
@@ -79,32 +97,50 @@ for s in $SVC; do
 done
 say "All of their memory is on the slow tier now."
 
+# prom_sample: one metrics scrape (what a node_exporter textfile job gets)
+# as "service promoted-pages limit-MiB/s" lines, for the damos backend,
+# where no knob file holds either
+prom_sample() {
+	ctl stats --prometheus 2>/dev/null | awk '
+		function svc(s) { sub(/.*cgroup="\/system.slice\//, "", s); sub(/\.service".*/, "", s); return s }
+		/^cgtier_promotion_promoted_pages_total\{cgroup="\/system.slice\// { p[svc($0)] = $NF }
+		/^cgtier_promotion_limit_bytes_per_second\{cgroup="\/system.slice\// { l[svc($0)] = sprintf("%.1f", $NF / 1048576) }
+		END { for (s in p) print s, p[s], (s in l ? l[s] : "unlimited") }'
+}
 # limit DIR: the cgroup's memory.promotion.max as MiB/s, or "unlimited"
 limit() {
 	awk '{ if ($1 == "max") print "unlimited"; else printf "%.1f\n", $1 / $2 * 1000000 / 1048576 }' \
 		"$1/memory.promotion.max"
 }
+# knob_sample: the same lines from the knob files (native backend): one
+# awk for all (a busy TCG guest makes every process costly)
+knob_sample() {
+	files=
+	for s in $SVC; do
+		files="$files $CG/system.slice/$s.service/memory.promotion.stat"
+		files="$files $CG/system.slice/$s.service/memory.promotion.max"
+	done
+	# shellcheck disable=SC2086
+	awk '
+		{ n = split(FILENAME, a, "/"); svc = a[n - 1]; sub(/\.service$/, "", svc) }
+		a[n] == "memory.promotion.stat" && $1 == "promoted" { cur[svc] = $2 }
+		a[n] == "memory.promotion.max" {
+			if ($1 == "max") lim[svc] = "unlimited"
+			else lim[svc] = sprintf("%.1f", $1 / $2 * 1000000 / 1048576)
+		}
+		END { for (s in cur) print s, cur[s], lim[s] }' $files
+}
 # Sample promoted pages about once a second into promotion.csv for the
-# plot: one awk per sample (a busy TCG guest makes every process costly),
-# rates over the time actually elapsed between samples.
+# plot, rates over the time actually elapsed between samples.
 sampler() {
 	echo "t,cgroup,mib_per_s,limit_mib_per_s" >$OUT/promotion.csv
 	start=$(date +%s.%N)
 	: >/tmp/demo-prev
 	while [ -e /tmp/demo-sampling ]; do
-		files=
-		for s in $SVC; do
-			files="$files $CG/system.slice/$s.service/memory.promotion.stat"
-			files="$files $CG/system.slice/$s.service/memory.promotion.max"
-		done
+		if [ $MODE = damos ]; then prom_sample; else knob_sample; fi >/tmp/demo-cur
 		awk -v now="$(date +%s.%N)" -v start="$start" -v csv=$OUT/promotion.csv '
 			FILENAME == "/tmp/demo-prev" { pt[$1] = $2; pp[$1] = $3; next }
-			{ n = split(FILENAME, a, "/"); svc = a[n - 1] }
-			a[n] == "memory.promotion.stat" && $1 == "promoted" { cur[svc] = $2 }
-			a[n] == "memory.promotion.max" {
-				if ($1 == "max") lim[svc] = "unlimited"
-				else lim[svc] = sprintf("%.1f", $1 / $2 * 1000000 / 1048576)
-			}
+			{ cur[$1] = $2; lim[$1] = $3 }
 			END {
 				for (s in cur) {
 					if ((s in pt) && now > pt[s])
@@ -112,20 +148,28 @@ sampler() {
 							(cur[s] - pp[s]) / 256 / (now - pt[s]), lim[s] >> csv
 					print s, now, cur[s] > "/tmp/demo-prev"
 				}
-			}' /tmp/demo-prev $files
+			}' /tmp/demo-prev /tmp/demo-cur
 		sleep 1
 	done
 }
 
 say "== Step 5: promotion under the shipped policies (${PHASE1} s) =="
-say "NUMA balancing in tiering mode finds the hot pages; kmigrated promotes"
-say "them, one service's batch at a time. The policies allow nginx and app"
-say "1 GiB/s or more and batch-reindex 32 MiB/s, more than this small VM can"
-say "promote, so each goes as fast as its hot pages are found. (Weights,"
-say "1000 for nginx, 100 for app, 10 for the batch job, decide the shares"
-say "only when kmigrated or a shared limit is the bottleneck.)"
+if [ $MODE = native ]; then
+	say "NUMA balancing in tiering mode finds the hot pages; kmigrated promotes"
+	say "them, one service's batch at a time. The policies allow nginx and app"
+	say "1 GiB/s or more and batch-reindex 32 MiB/s, more than this small VM can"
+	say "promote, so each goes as fast as its hot pages are found. (Weights,"
+	say "1000 for nginx, 100 for app, 10 for the batch job, decide the shares"
+	say "only when kmigrated or a shared limit is the bottleneck.)"
+	numab_tiering_fast
+else
+	say "DAMON samples node 1; each service's migrate_hot scheme promotes its"
+	say "hot pages to node 0 within its quota. The policies allow nginx and"
+	say "app 1 GiB/s or more and batch-reindex 32 MiB/s. NUMA balancing stays"
+	say "off: DAMOS is the only promoter. The daemon's view of the schemes:"
+	ctl status | grep -i 'backend' | show
+fi
 say "Live view, 'cgtierctl top': LIMIT from the policy, RATE promoted now."
-numab_tiering_fast
 touch /tmp/demo-sampling
 sampler &
 spid=$!
@@ -146,19 +190,50 @@ rules:
       weight: 100
 EOF
 sed 's/^/90-cap-app.yaml: /' $POLICIES/90-cap-app.yaml | show
-say "The daemon sees the new file, validates it and writes the kernel knob:"
-for i in $(seq 1 100); do
-	grep -q '^4194304 ' "$CG/system.slice/app.service/memory.promotion.max" && break
-	sleep 0.01
-done
-echo "app.service/memory.promotion.max: $(cat "$CG/system.slice/app.service/memory.promotion.max")" | show
-say "The kernel enforces it at once; the bandwidth app.service no longer uses"
-say "goes to batch-reindex. Live view for ${PHASE2} s:"
+if [ $MODE = native ]; then
+	say "The daemon sees the new file, validates it and writes the kernel knob:"
+	for i in $(seq 1 100); do
+		grep -q '^4194304 ' "$CG/system.slice/app.service/memory.promotion.max" && break
+		sleep 0.01
+	done
+	echo "app.service/memory.promotion.max: $(cat "$CG/system.slice/app.service/memory.promotion.max")" | show
+	say "The kernel enforces it at once; the bandwidth app.service no longer uses"
+	say "goes to batch-reindex. Live view for ${PHASE2} s:"
+else
+	say "The daemon sees the new file, validates it and rewrites the quota of"
+	say "app.service's scheme (4 MiB/s as bytes per reset interval):"
+	for i in $(seq 1 100); do
+		ctl explain system.slice/app.service 2>/dev/null | grep -q cap-app && break
+		sleep 0.05
+	done
+	ctl explain system.slice/app.service | show
+	say "DAMOS enforces it from its next reset interval. Live view for ${PHASE2} s:"
+fi
 ctl -i 1 -n "$PHASE2" top | show
 rm -f /tmp/demo-sampling
 wait $spid
 
 say "== Step 7: summary =="
+if [ $MODE = damos ]; then
+	say "Per service, from the daemon (DAMOS's bytes applied, in MiB) and the"
+	say "workload's own view of where its memory is now:"
+	prom_sample >/tmp/demo-cur
+	{
+		printf '%-24s %-12s %10s %12s\n' SERVICE "LIMIT MiB/s" PROMOTED ON-FAST-TIER
+		for s in $SVC; do
+			fast=$(grep '^t=' "/tmp/demo-$s.log" | tail -n 1 | tr ' ' '\n' | sed -n 's/^node0=//p')
+			total=$(sed -n 's/^moved .*(of \([0-9]*\) pages)/\1/p' "/tmp/demo-$s.log")
+			awk -v s="$s" -v fast="$((${fast:-0} / 256))" -v total="$((${total:-0} / 256))" '
+				$1 == s { p = $2; l = $3 }
+				END { printf "%-24s %-12s %9dM %7sM of %sM\n", s ".service", l == "" ? "?" : l, p / 256, fast, total }' \
+				/tmp/demo-cur
+		done
+	} | tee $OUT/summary.txt | show
+	say "Same numbers over D-Bus, for monitoring: cgtierctl stats --prometheus"
+	ctl stats --prometheus 2>/dev/null | grep 'cgtier_promotion_promoted_pages_total' | show
+	say "== done =="
+	exit 0
+fi
 say "Per service, from memory.promotion.stat (pages of 4 KiB, shown in MiB)"
 say "and the workload's own view of where its memory is now:"
 {
