@@ -6,14 +6,15 @@
 # node bed (VM_NODE2_MB, docs/TESTBED.md); medians over RUNS runs of the
 # largest error of a share against weight / sum of weights, of the
 # parent's rate against the limit, and of kmigrated's CPU per promoted GiB.
-#   bench/promotion-weights.sh    (RUNS=3 RATE=16 SIZE=192 WINDOW=20;
+#   bench/promotion-weights.sh    (RUNS=3 RATE=16 WINDOW=20, SIZE=768/N
+#                                  MiB per child of N;
 #                                  LAYOUTS="2x1 4x1 2x2 4x2")
 # DAMOS has no weights (a static quota per scheme is what it offers), so
 # there is no DAMOS column. Guest side: tests/vm/bench/promotion-weights.sh.
 set -euo pipefail
 # shellcheck source=scripts/bench-vm.sh
 . "$(dirname "$0")/../scripts/bench-vm.sh"
-RUNS=${RUNS:-3} RATE=${RATE:-16} SIZE=${SIZE:-192} WINDOW=${WINDOW:-20}
+RUNS=${RUNS:-3} RATE=${RATE:-16} SIZE=${SIZE:-} WINDOW=${WINDOW:-20}
 LAYOUTS=${LAYOUTS:-2x1 4x1 2x2 4x2}
 nl=$(echo "$LAYOUTS" | wc -w)
 # About 70 s per run; a hung guest must not hold the machine for long.
@@ -41,14 +42,14 @@ awk -v rate="$RATE" '
 		gib = v["promoted"] * 4096 / 2^30
 		add(l SUBSEP "kcpu", gib > 0 ? v["kcpu"] / gib : 1e9)
 		runs[l] = runs[l] sprintf("%s%s (%s%%)", runs[l] == "" ? "" : ", ", v["shares"], v["err"])
-		if (min_backlog[l] == "" || v["backlog"] < min_backlog[l]) min_backlog[l] = v["backlog"]
+		if (min_left[l] == "" || v["left"] < min_left[l]) min_left[l] = v["left"]
 	}
 	END {
-		printf "%-7s %4s %12s %9s %14s %12s  %s\n", "layout", "runs", "weight error", "MiB/s", "kmigrated s/GiB", "min backlog", "shares per run (error)"
+		printf "%-7s %4s %12s %9s %14s %12s  %s\n", "layout", "runs", "weight error", "MiB/s", "kmigrated s/GiB", "min left MiB", "shares per run (error)"
 		for (k = 1; k <= nl; k++) {
 			l = order[k]
 			printf "%-7s %4d %11.1f%% %9.2f %14.2f %12d  %s\n", l, cnt[l SUBSEP "err"], med(l SUBSEP "err"),
-				med(l SUBSEP "rate"), med(l SUBSEP "kcpu"), min_backlog[l], runs[l]
+				med(l SUBSEP "rate"), med(l SUBSEP "kcpu"), min_left[l], runs[l]
 		}
-		printf "\npromotion-weights: limit %d MiB/s; layout NxM = N cgroups (weights 100:300 or 100:200:300:400) on M lower-tier nodes; error = largest |share / (weight / sum) - 1|, median over runs\n", rate
+		printf "\npromotion-weights: limit %d MiB/s; layout NxM = N cgroups (weights 100:300 or 100:200:300:400) on M lower-tier nodes; error = largest |share / (weight / sum) - 1|, median over runs; min left = the least memory a child still had on the lower tiers at the end (0: it ran dry)\n", rate
 	}' "$out/promotion-weights.results" | tee "$out/promotion-weights.txt"

@@ -8,17 +8,24 @@
 #   - each child a THP hot workload of SIZE MiB (hotmem -H, so candidates
 #     arrive faster than the limit), all on node 1 ("Nx1") or alternately
 #     on nodes 1 and 2 ("Nx2": two kmigrated threads share the budget);
+#     SIZE defaults to 768 MiB / N: enough that the heaviest child (3/4 of
+#     the limit at 100:300) still has pages on the lower tier at the end
+#     of the window (192 MiB each at N=2 ran dry in 15 s, and the share
+#     of a child that runs dry says nothing about the weights);
 #   - once the limit holds the parent back (and its initial burst is
 #     spent), a WINDOW s window: each child's promoted pages.
 # Prints one line per run:
 #   RESULT layout=NxM run=I rate=MIB/S err=PCT shares=S1:S2... kcpu=S
-#          promoted=PAGES backlog=PAGES
+#          promoted=PAGES backlog=PAGES left=MIB
 # rate: the parent's promoted MiB/s; err: the largest relative error of a
 # child's share of what was promoted against weight / sum of weights, in
 # percent; kcpu: CPU seconds of the kmigrated threads over the window;
-# backlog: the smallest queued count of a child at the end (0 would mean a
-# child ran dry, and its share says nothing about the weights).
-#   LAYOUTS="2x1 4x1 2x2 4x2" RUNS=3 RATE=16 SIZE=192 WINDOW=20
+# backlog: the smallest queued count of a child at the end (kmigrated
+# drains its queues batch by batch, so 0 is common and says little);
+# left: the smallest amount of a child's memory still on the lower tiers
+# at the end, MiB (0: that child ran dry, and the run says nothing about
+# the weights).
+#   LAYOUTS="2x1 4x1 2x2 4x2" RUNS=3 RATE=16 SIZE=768/N WINDOW=20
 # shellcheck source=../lib/common.sh
 . "$CGTIER_TOP/tests/vm/lib/common.sh"
 # shellcheck source=../lib/control.sh
@@ -27,12 +34,18 @@
 LAYOUTS=${LAYOUTS:-2x1 4x1 2x2 4x2}
 RUNS=${RUNS:-3}
 RATE=${RATE:-16}
-SIZE=${SIZE:-192}
+SIZE=${SIZE:-}
 WINDOW=${WINDOW:-20}
 HZ=$(getconf CLK_TCK)
 P=bench-weights
 
 control_init
+
+lower_mib() { # CGROUP: MiB of its anonymous memory on nodes 1 and 2
+	awk '$1 == "anon" {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] != "N0") b += kv[2] }
+	} END { printf "%d", b / 1048576 }' "$CG/$1/memory.numa_stat"
+}
 
 kticks() { # TICKS: utime + stime of the kmigrated threads
 	TICKS=0
@@ -60,7 +73,7 @@ one_run() { # N NODES RUN
 		echo "$w" >"$CG/$P/c$i/memory.promotion.weight" || fail "set weight $w"
 		node=1
 		[ "$nodes" = 2 ] && [ $((i % 2)) -eq 0 ] && node=2
-		start "$P/c$i" "$SIZE" $node -H
+		start "$P/c$i" "${SIZE:-$((768 / n))}" $node -H
 		[ $i -gt 1 ] && more="$more $P/c$i"
 	done
 	ready
@@ -70,6 +83,12 @@ one_run() { # N NODES RUN
 	# shellcheck disable=SC2086
 	window $P/c1 "$WINDOW" "$more"
 	kticks; k1=$TICKS
+	left=-1 j=1
+	while [ $j -le "$n" ]; do
+		m=$(lower_mib "$P/c$j")
+		[ "$left" -lt 0 ] || [ "$m" -lt "$left" ] && left=$m
+		j=$((j + 1))
+	done
 	stop_all
 	tot=0 j=1 backlog=-1 q=0
 	while [ $j -le "$n" ]; do
@@ -87,7 +106,7 @@ one_run() { # N NODES RUN
 		j=$((j + 1))
 	done
 	awk -v ws="$ws" -v got="$got" -v tot="$tot" -v dt="$W_DT" -v layout="${n}x$nodes" \
-		-v run="$run" -v kt=$((k1 - k0)) -v hz="$HZ" -v backlog="$backlog" 'BEGIN {
+		-v run="$run" -v kt=$((k1 - k0)) -v hz="$HZ" -v backlog="$backlog" -v left="$left" 'BEGIN {
 		nw = split(ws, w, " "); split(got, g, " ")
 		for (i = 1; i <= nw; i++) sw += w[i]
 		err = 0; sh = ""
@@ -98,8 +117,8 @@ one_run() { # N NODES RUN
 			if (e > err) err = e
 			sh = sh (i > 1 ? ":" : "") sprintf("%.3f", s)
 		}
-		printf "RESULT layout=%s run=%d rate=%.2f err=%.1f shares=%s kcpu=%.2f promoted=%d backlog=%d\n",
-			layout, run, tot * 4096 / 1048576 / dt, err, sh, kt / hz, tot, backlog
+		printf "RESULT layout=%s run=%d rate=%.2f err=%.1f shares=%s kcpu=%.2f promoted=%d backlog=%d left=%d\n",
+			layout, run, tot * 4096 / 1048576 / dt, err, sh, kt / hz, tot, backlog, left
 	}'
 	for c in $CTL_CGROUPS; do
 		cg_remove "$CG/$c"
