@@ -26,9 +26,10 @@ base)
 	kernel=$KERNEL
 	[ -e "$kernel" ] || { echo "demo: no kernel at $kernel (KERNEL=base, test or a bzImage)" >&2; exit 2; } ;;
 esac
-# Without the series DAMOS promotes alone: NUMA balancing stays off from
+# Without the series (no CONFIG_KMIGRATED in the kernel's build
+# configuration) DAMOS promotes alone: NUMA balancing stays off from
 # the start (switching it off at run time flips static keys under load).
-if [ "${KERNEL:-}" = base ]; then
+if ! grep -qs '^CONFIG_KMIGRATED=y' "$(dirname "$kernel")/obj/.config"; then
 	append="$append numa_balancing=disable"
 fi
 echo "demo: building the daemon, the CLI and the test workloads"
