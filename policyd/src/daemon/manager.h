@@ -18,12 +18,12 @@
 
 #define MANAGER_RELOAD_DEBOUNCE_USEC (200 * 1000ULL)
 #define MANAGER_RESCAN_USEC (60 * 1000 * 1000ULL)
-/* Validate parses on the one thread that also applies policies: bound
- * what anyone may send, and how often others than root may (see
- * docs/cgtier-policyd.8.scd). */
 /* ListCgroupStats reads this many cgroups' files at a time (in threads),
  * then appends them: what it holds at once stays small. */
 #define MANAGER_STATS_CHUNK 256
+/* Validate parses on the one thread that also applies policies: bound
+ * what anyone may send, and how often others than root may (see
+ * docs/cgtier-policyd.8.scd). */
 #define MANAGER_VALIDATE_SIZE_MAX (64 * 1024)
 #define MANAGER_VALIDATE_BURST 10
 #define MANAGER_VALIDATE_INTERVAL_USEC (500 * 1000ULL)
