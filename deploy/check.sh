@@ -12,7 +12,9 @@
 #  2. Every policy in the ConfigMap passes `cgtierctl validate`.
 #  3. Mutations of the real manifests, each a mistake the checks must catch
 #     (a selector mismatch, a missing volume, a typo, an extra capability, a
-#     subPath mount, ...): the checker has to fail, and say why.
+#     subPath mount, ...): the checker has to fail, and say why. The same
+#     for the opt-in DAMON component (components/damon), checked merged
+#     into the base DaemonSet.
 #  4. The pod, simulated on this machine: the pod's dbus-daemon config,
 #     cgtier-policyd on a fake cgroup tree with the ConfigMap laid out the way
 #     the kubelet does (..data symlink swaps), cgtierctl through
@@ -249,6 +251,9 @@ mutate unquoted-tag kustomization.yaml \
 mutate unlisted-resource kustomization.yaml \
 	'/^  - serviceaccount.yaml$/d' \
 	'is not listed in the resources'
+mutate component-unchecked kustomization.yaml \
+	's/^resources:$/components:\n  - components\/damon\nresources:/' \
+	'component components/damon was not given to this check'
 mutate image-override kustomization.yaml \
 	's/^  - name: cgtier$/  - name: cgtier-policyd/' \
 	'no container uses image "cgtier-policyd"'
@@ -258,6 +263,73 @@ mutate bad-label namespace.yaml \
 mutate pss-wrong-kind namespace.yaml \
 	's/^kind: Namespace$/kind: Namespac/' \
 	'kind Namespac is not known'
+
+# --- 3b. the opt-in DAMON component (components/damon) ----------------------
+
+COMP=$K8S/components/damon
+# shellcheck disable=SC2086
+if "$KCHECK" $MANIFESTS "$COMP/kustomization.yaml" >"$T/kcheck-damon.out" 2>&1; then
+	pass manifests-damon
+else
+	fail manifests-damon "$(cat "$T/kcheck-damon.out")"
+fi
+# Without the component, the pod must not need DAMON: a hostPath of
+# /sys/kernel/mm/damon would keep it from starting on nodes without it.
+if grep -q '/sys/kernel/mm/damon' "$K8S/daemonset.yaml"; then
+	fail damon-opt-in "daemonset.yaml mounts DAMON's sysfs: that belongs in components/damon"
+else
+	pass damon-opt-in
+fi
+
+# mutate_damon NAME SED-SCRIPT EXPECTED-TEXT: like mutate, on the
+# component's patch, checked with the base manifests.
+mutate_damon() {
+	name=mutation/damon-$1
+	d=$T/m/damon-$1
+	mkdir -p "$d/components/damon"
+	for f in $MANIFESTS; do
+		cp "$f" "$d/"
+	done
+	cp "$COMP/kustomization.yaml" "$d/components/damon/"
+	if ! sed -e "$2" "$COMP/daemonset-damon.yaml" >"$d/components/damon/daemonset-damon.yaml" ||
+		cmp -s "$COMP/daemonset-damon.yaml" "$d/components/damon/daemonset-damon.yaml"; then
+		fail "$name" "sed script did not change daemonset-damon.yaml"
+		return
+	fi
+	if (cd "$d" && "$KCHECK" kustomization.yaml namespace.yaml serviceaccount.yaml \
+		policies-configmap.yaml daemonset.yaml components/damon/kustomization.yaml) >"$d/out" 2>&1; then
+		fail "$name" "accepted"
+	elif grep -qF -- "$3" "$d/out"; then
+		pass "$name"
+	else
+		fail "$name" "rejected, but without \"$3\": $(head -n 3 "$d/out")"
+	fi
+}
+
+mutate_damon read-only \
+	's|^              mountPath: /sys/kernel/mm/damon$|              mountPath: /sys/kernel/mm/damon\n              readOnly: true|' \
+	'mount /sys/kernel/mm/damon read-write'
+mutate_damon elsewhere \
+	's|mountPath: /sys/kernel/mm/damon$|mountPath: /host/damon|' \
+	'looks for DAMON at /sys/kernel/mm/damon'
+mutate_damon or-create \
+	's/type: Directory$/type: DirectoryOrCreate/' \
+	'must be type Directory'
+mutate_damon no-node-selector \
+	'/^      nodeSelector:$/,/cgtier\/damon: "true"$/d' \
+	'select DAMON nodes'
+mutate_damon parent-dir \
+	's|^            path: /sys/kernel/mm/damon$|            path: /sys/kernel/mm|' \
+	'exposes more than DAMON'
+mutate_damon metrics-too \
+	's|^        - name: cgtier-policyd$|        - name: metrics|' \
+	'only cgtier-policyd writes'
+mutate_damon wrong-target \
+	's|^  name: cgtier-policyd$|  name: cgtier-policy|' \
+	'DaemonSet cgtier-policy is not in these files'
+mutate_damon unknown-field \
+	's|type: Directory$|typ: Directory|' \
+	'unknown field "typ"'
 
 # A policy the checker accepts but cgtierctl refuses: the validate step
 # above is what catches it, so run it on the mutated ConfigMap.

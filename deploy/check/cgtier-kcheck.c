@@ -9,8 +9,13 @@
  * The files are checked as one set, the way `kubectl apply -k` would send
  * them. Two layers:
  *
+ * A kustomize Component given among the files (components/damon) is
+ * applied first: its strategic merge patches are merged into the
+ * DaemonSet they name, and the result is what gets checked.
+ *
  * 1. A schema of the API fields the manifests use (Namespace,
- *    ServiceAccount, ConfigMap, apps/v1 DaemonSet, the Kustomization):
+ *    ServiceAccount, ConfigMap, apps/v1 DaemonSet, the Kustomization and
+ *    Component):
  *    unknown fields (typos), wrong types (a quoted integer, an unquoted
  *    "0.1" where a string belongs), missing required fields, enumerations.
  *    A field this table does not know is an error, not a pass: extend the
@@ -20,7 +25,9 @@
  *    declared volumes) and cgtier's own deployment rules (see docs/FLEET.md):
  *    minimal privileges spelled out per container, the policy ConfigMap
  *    mounted whole at /etc/cgtier/policies.d with keys the daemon reads,
- *    cgroupfs writable for the daemon, tolerations for every node, and so on.
+ *    cgroupfs writable for the daemon, tolerations for every node, DAMON's
+ *    sysfs (when mounted) writable for the daemon alone and only on nodes
+ *    selected for it, and so on.
  *
  * With --extract-policies, the data of the ConfigMap(s) mounted at
  * /etc/cgtier/policies.d is written to DIR, one file per key, for
@@ -44,6 +51,7 @@
 #define POLICY_DIR "/etc/cgtier/policies.d"
 #define CGROUP_ROOT "/sys/fs/cgroup"
 #define DAEMON_COMMAND "cgtier-policyd"
+#define DAMON_SYSFS "/sys/kernel/mm/damon"
 
 /* --- YAML tree --- */
 
@@ -238,6 +246,118 @@ static int parse_file(const char *file, struct node ***docs, size_t *n_docs)
 	yaml_parser_delete(&parser);
 	fclose(f);
 	return added;
+}
+
+/* --- kustomize components: strategic merge patches --- */
+
+/*
+ * The merge key of a list field, as the Kubernetes API declares it
+ * (patchMergeKey); a list without one is replaced whole by the patch's.
+ */
+static const char *merge_key(const char *field)
+{
+	static const char *const by_name[] = { "containers", "initContainers", "volumes", "env", NULL };
+
+	if (strcmp(field, "volumeMounts") == 0)
+		return "mountPath";
+	for (const char *const *f = by_name; *f; f++)
+		if (strcmp(*f, field) == 0)
+			return "name";
+	return NULL;
+}
+
+static void merge(struct node *dst, struct node *src);
+
+static void merge_list(struct node *dst, struct node *src, const char *key)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		struct node *item = src->kids[i];
+		const char *want = get_str(item, key);
+		size_t j = 0;
+
+		if (!want) {
+			error_at(item, "patch: a list item without its merge key \"%s\"", key);
+			continue;
+		}
+		while (j < dst->n && strcmp(get_str(dst->kids[j], key) ?: "", want) != 0)
+			j++;
+		if (j < dst->n)
+			merge(dst->kids[j], item);
+		else
+			node_add(dst, item);
+	}
+}
+
+/* Applies SRC, a strategic merge patch, to DST (both mappings). */
+static void merge(struct node *dst, struct node *src)
+{
+	for (size_t i = 0; i + 1 < src->n; i += 2) {
+		struct node *k = src->kids[i], *v = src->kids[i + 1];
+		const char *key = k->type == N_SCALAR ? k->value : "";
+		size_t j = 0;
+
+		while (j + 1 < dst->n && strcmp(dst->kids[j]->type == N_SCALAR ? dst->kids[j]->value : "", key) != 0)
+			j += 2;
+		if (j + 1 >= dst->n) {
+			node_add(dst, k);
+			node_add(dst, v);
+		} else if (v->type == N_MAP && dst->kids[j + 1]->type == N_MAP) {
+			merge(dst->kids[j + 1], v);
+		} else if (v->type == N_SEQ && dst->kids[j + 1]->type == N_SEQ && merge_key(key)) {
+			merge_list(dst->kids[j + 1], v, merge_key(key));
+		} else {
+			dst->kids[j + 1] = v;
+		}
+	}
+}
+
+/*
+ * A Component's patches, applied to the DaemonSet documents they name
+ * before anything is checked: the checks then see the pod that `kubectl
+ * apply -k` would create with the component enabled.
+ */
+static void apply_component(const struct node *comp, struct node **docs, size_t n_docs)
+{
+	const struct node *patches = get(comp, "patches");
+	const char *slash = strrchr(comp->file, '/');
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - comp->file) : 1, slash ? comp->file : ".");
+	for (size_t i = 0; patches && patches->type == N_SEQ && i < patches->n; i++) {
+		const char *rel = get_str(patches->kids[i], "path");
+		struct node **pdocs = NULL;
+		size_t n_pdocs = 0;
+		char path[PATH_MAX + 256];
+
+		if (!rel)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, rel);
+		if (access(path, R_OK) != 0) {
+			error_at(get(patches->kids[i], "path"), "patch %s: %s", rel, strerror(errno));
+			continue;
+		}
+		parse_file(path, &pdocs, &n_pdocs);
+		for (size_t p = 0; p < n_pdocs; p++) {
+			const char *kind = get_str(pdocs[p], "kind");
+			const char *name = get_str(get(pdocs[p], "metadata"), "name");
+			bool found = false;
+
+			if (!kind || strcmp(kind, "DaemonSet") != 0 || !name) {
+				error_at(pdocs[p], "patch %s: only DaemonSet patches (with metadata.name) are checked", rel);
+				continue;
+			}
+			for (size_t d = 0; d < n_docs; d++)
+				if (strcmp(get_str(docs[d], "kind") ?: "", kind) == 0 &&
+				    strcmp(get_str(get(docs[d], "metadata"), "name") ?: "", name) == 0) {
+					merge(docs[d], pdocs[p]);
+					found = true;
+				}
+			if (!found)
+				error_at(get(pdocs[p], "metadata"), "patch %s: DaemonSet %s is not in these files", rel,
+					 name);
+		}
+		free(pdocs);
+	}
 }
 
 /* --- scalar types (YAML 1.1 as sigs.k8s.io/yaml resolves them) --- */
@@ -446,7 +566,12 @@ static const struct field f_image[] = {
 static const struct type t_image = MAP(f_image), t_images = SEQ(&t_image);
 static const struct field f_kustomization[] = {
 	REQ("apiVersion", t_str), REQ("kind", t_str), OPT("namespace", t_str), REQ("resources", t_strseq),
-	OPT("images", t_images), END,
+	OPT("components", t_strseq), OPT("images", t_images), END,
+};
+static const struct field f_patch[] = { REQ("path", t_str), END };
+static const struct type t_patch = MAP(f_patch), t_patches = SEQ(&t_patch);
+static const struct field f_component[] = {
+	REQ("apiVersion", t_str), REQ("kind", t_str), REQ("patches", t_patches), END,
 };
 
 static const struct {
@@ -459,6 +584,7 @@ static const struct {
 	{ "v1", "ConfigMap", MAP(f_configmap), true },
 	{ "apps/v1", "DaemonSet", MAP(f_daemonset), true },
 	{ "kustomize.config.k8s.io/v1beta1", "Kustomization", MAP(f_kustomization), false },
+	{ "kustomize.config.k8s.io/v1alpha1", "Component", MAP(f_component), false },
 };
 
 static const char *kind_name(enum kind k)
@@ -869,6 +995,18 @@ static void check_container(const struct object *o, const struct node *c, const 
 		if (get(vol, "hostPath") && !get_true(mt, "readOnly") && strcmp(mp, CGROUP_ROOT) == 0 &&
 		    strcmp(get_str(get(vol, "hostPath"), "path") ?: "", CGROUP_ROOT) == 0)
 			cgroup_rw = true;
+		if (get(vol, "hostPath") && strcmp(get_str(get(vol, "hostPath"), "path") ?: "", DAMON_SYSFS) == 0) {
+			if (!daemon)
+				error_at(mt, "container %s: only cgtier-policyd writes DAMON's sysfs", name);
+			else if (strcmp(mp, DAMON_SYSFS) != 0)
+				error_at(get(mt, "mountPath"),
+					 "container %s: the damos backend looks for DAMON at " DAMON_SYSFS
+					 ", not %s", name, mp);
+			else if (get_true(mt, "readOnly"))
+				error_at(get(mt, "readOnly"),
+					 "container %s: the damos backend writes DAMON's sysfs: mount " DAMON_SYSFS
+					 " read-write", name);
+		}
 		if (get(vol, "configMap") && strcmp(mp, POLICY_DIR) == 0) {
 			policies = true;
 			if (get(mt, "subPath"))
@@ -952,6 +1090,19 @@ static void check_daemonset(const struct object *o)
 			if (!ty || !*ty)
 				error_at(hp, "volume %s: hostPath needs a type (Directory, DirectoryOrCreate, ...) so the "
 					     "kubelet checks what it mounts", vn);
+			else if (p && strcmp(p, DAMON_SYSFS) == 0 && strcmp(ty, "Directory") != 0)
+				error_at(get(hp, "type"),
+					 "volume %s: " DAMON_SYSFS " must be type Directory: sysfs cannot create it, "
+					 "so a node without DAMON has to fail the mount visibly", vn);
+			if (p && strcmp(p, DAMON_SYSFS) == 0 && !get(pod, "nodeSelector"))
+				error_at(hp,
+					 "volume %s: a pod that mounts " DAMON_SYSFS " never starts on a node without "
+					 "DAMON: select DAMON nodes (nodeSelector, see components/damon)", vn);
+			if (p && strcmp(p, "/") != 0 && strncmp(DAMON_SYSFS, p, strlen(p)) == 0 &&
+			    DAMON_SYSFS[strlen(p)] == '/')
+				error_at(get(hp, "path"),
+					 "volume %s: hostPath %s exposes more than DAMON; mount " DAMON_SYSFS " itself",
+					 vn, p);
 		}
 		if (cm && get_str(cm, "name") && !find_object("ConfigMap", get_str(cm, "name"), o->ns) &&
 		    !get_true(cm, "optional"))
@@ -987,6 +1138,7 @@ static void check_daemonset(const struct object *o)
 static void check_kustomization(const struct object *o)
 {
 	const struct node *res = get(o->root, "resources"), *images = get(o->root, "images");
+	const struct node *comps = get(o->root, "components");
 	char dir[PATH_MAX];
 	const char *slash = strrchr(o->file, '/');
 
@@ -1009,13 +1161,27 @@ static void check_kustomization(const struct object *o)
 	/* Every other manifest given must be listed, or `apply -k` leaves it out. */
 	for (size_t j = 0; j < n_objs; j++) {
 		const char *b = strrchr(objs[j].file, '/');
-		bool listed = &objs[j] == o || strcmp(objs[j].file, o->file) == 0;
+		bool listed = &objs[j] == o || strcmp(objs[j].file, o->file) == 0 ||
+			      strcmp(objs[j].kind, "Component") == 0; /* opt-in, see components below */
 
 		for (size_t i = 0; !listed && res && res->type == N_SEQ && i < res->n; i++)
 			listed = strcmp(b ? b + 1 : objs[j].file, res->kids[i]->value) == 0;
 		if (!listed)
 			error_at(objs[j].root, "%s %s is not listed in the resources of %s", objs[j].kind,
 				 objs[j].name ? objs[j].name : "?", o->file);
+	}
+	/* A component listed must exist, and be given so that it is checked. */
+	for (size_t i = 0; comps && comps->type == N_SEQ && i < comps->n; i++) {
+		char path[PATH_MAX + 256];
+		bool given = false;
+
+		snprintf(path, sizeof(path), "%s/%s/kustomization.yaml", dir, comps->kids[i]->value);
+		if (access(path, R_OK) != 0)
+			error_at(comps->kids[i], "component %s: %s", comps->kids[i]->value, strerror(errno));
+		for (size_t j = 0; j < n_objs; j++)
+			given = given || (strcmp(objs[j].kind, "Component") == 0 && strstr(objs[j].file, comps->kids[i]->value));
+		if (!given)
+			error_at(comps->kids[i], "component %s was not given to this check", comps->kids[i]->value);
 	}
 	/* An image override that names no container image does nothing. */
 	for (size_t i = 0; images && images->type == N_SEQ && i < images->n; i++) {
@@ -1055,6 +1221,10 @@ int main(int argc, char **argv)
 	for (int i = first; i < argc; i++)
 		parse_file(argv[i], &docs, &n_docs);
 
+	for (size_t d = 0; d < n_docs; d++)
+		if (strcmp(get_str(docs[d], "kind") ?: "", "Component") == 0)
+			apply_component(docs[d], docs, n_docs);
+
 	objs = xmalloc((n_docs + 1) * sizeof(*objs));
 	for (size_t d = 0; d < n_docs; d++) {
 		struct node *root = docs[d];
@@ -1092,6 +1262,8 @@ int main(int argc, char **argv)
 		};
 		if (strcmp(kind, "Kustomization") == 0)
 			kust_ns = get_str(root, "namespace");
+		else if (strcmp(kind, "Component") == 0)
+			; /* no metadata: applied above */
 		else if (objs[n_objs].name && !dns_subdomain(objs[n_objs].name))
 			error_at(get(get(root, "metadata"), "name"), "name \"%s\" is not a DNS subdomain",
 				 objs[n_objs].name);
