@@ -242,7 +242,13 @@ else
 		ctl explain system.slice/app.service 2>/dev/null | grep -q cap-app && break
 		sleep 0.05
 	done
-	ctl explain system.slice/app.service | show
+	ctl explain system.slice/app.service | grep -E '^(cgroup|effective):' | show
+	# The scheme whose memcg filter names app.service, as DAMON has it
+	for f in /sys/kernel/mm/damon/admin/kdamonds/*/contexts/0/schemes/*/filters/0/memcg_path; do
+		[ "$(cat "$f")" = /system.slice/app.service ] || continue
+		d=${f%/filters/0/memcg_path}
+		echo "${d#/sys/kernel/mm/damon/admin/}: quota $(cat "$d/quotas/bytes") bytes per $(cat "$d/quotas/reset_interval_ms") ms"
+	done | show
 	say "DAMOS enforces it from its next reset interval. Live view for ${PHASE2} s:"
 fi
 ctl -i 1 -n "$PHASE2" top | show
