@@ -26,24 +26,36 @@ if [ "${1:-}" != --report ]; then
 fi
 awk '
 	{ delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
-	$1 == "MOVE" { g[v["path"], v["folio_kb"]] = v["gbps"]; paths[v["path"]]; sizes[v["folio_kb"]] }
-	$1 == "LAT" { lf[v["path"], v["pages"]] = v["first_ms"]; lt[v["path"], v["pages"]] = v["total_ms"]; lp[v["pages"]] }
-	$1 == "PROMO" { k = v["path"] SUBSEP v["mode"]; pt[k, ++pn[k]] = v["time"]; pm[k, pn[k]] = v["promoted"] }
+	function seen(p) { if (!(p in known)) { known[p]; P[++np] = p } }
+	# a path may occur several times (PATHS repeats it): the median of
+	# its occurrences
+	$1 == "MOVE" { k = v["path"] SUBSEP v["folio_kb"]; gv[k, ++gn[k]] = v["gbps"]; seen(v["path"]) }
+	$1 == "LAT" { seen(v["path"]); lf[v["path"], v["pages"]] = v["first_ms"]; lt[v["path"], v["pages"]] = v["total_ms"]; lp[v["pages"]] }
+	$1 == "PROMO" { seen(v["path"]); k = v["path"] SUBSEP v["mode"]; pt[k, ++pn[k]] = v["time"]; pm[k, pn[k]] = v["promoted"] }
+	function gmed(k,   n, i, j, t, a) {
+		n = gn[k]; if (!n) return ""
+		for (i = 1; i <= n; i++) a[i] = gv[k, i]
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return n % 2 ? a[(n + 1) / 2] : sprintf("%.3f", (a[n / 2] + a[n / 2 + 1]) / 2)
+	}
 	function med(k,   n, i, j, t, a) {
 		n = pn[k]; for (i = 1; i <= n; i++) a[i] = pm[k, i] / 256 / pt[k, i]
 		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
 	END {
-		np = split("upstream batch mtcopy1 mtcopy2 dcbm", P, " ")
 		ns = split("4 16 64 256 1024 2048", S, " ")
-		print "move_pages() throughput, GB/s (median of all moves), by folio size in KiB:"
+		print "move_pages() throughput, GB/s (median of all moves; median over the occurrences of a repeated path), by folio size in KiB:"
 		printf "%-9s", "path"; for (j = 1; j <= ns; j++) printf " %8s", S[j]; print ""
-		for (i = 1; i <= np; i++) { printf "%-9s", P[i]; for (j = 1; j <= ns; j++) printf " %8s", g[P[i], S[j]]; print "" }
+		for (i = 1; i <= np; i++) { printf "%-9s", P[i]; for (j = 1; j <= ns; j++) printf " %8s", gmed(P[i] SUBSEP S[j]); print "" }
 		print "\nratio to upstream per-folio copy:"
-		for (i = 2; i <= np; i++) {
+		for (i = 1; i <= np; i++) {
+			if (P[i] == "upstream") continue
 			printf "%-9s", P[i]
-			for (j = 1; j <= ns; j++) { u = g["upstream", S[j]] + 0; printf " %8s", (u > 0 ? sprintf("%.2fx", g[P[i], S[j]] / u) : "-") }
+			for (j = 1; j <= ns; j++) {
+				u = gmed("upstream" SUBSEP S[j]) + 0; x = gmed(P[i] SUBSEP S[j])
+				printf " %8s", (u > 0 && x != "" ? sprintf("%.2fx", x / u) : "-")
+			}
 			print ""
 		}
 		nl = split("16 64 256 512", L, " ")

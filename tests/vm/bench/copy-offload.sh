@@ -5,7 +5,9 @@
 #    with each copy path: upstream per-folio copy (no migrator), the batch
 #    copy by the CPU (cpu_batch), mtcopy with 1 and 2 threads, and dcbm over
 #    the test-only software DMA engine (4 channels; it copies with the CPU,
-#    so it measures the framework's overhead, not DMA hardware).
+#    so it measures the framework's overhead, not DMA hardware); dcbmN
+#    names dcbm over N channels (PATHS="dcbm1 dcbm2 dcbm4": how one large
+#    folio's copy spreads over them).
 #    Prints: MOVE path=P folio_kb=F gbps=X
 # 2. First-folio latency against batch size (4K folios): how long after
 #    move_pages() starts page 0 is accessible again at its destination.

@@ -9,7 +9,9 @@
 #   batch     the batch copy phase with the CPU copying (cpu_batch 1)
 #   mtcopyN   the mtcopy migrator with N threads
 #   dcbm      dcbm over the software engine (copies with the CPU: it shows
-#             the framework's overhead and parallelism, not DMA hardware)
+#             the framework's overhead and parallelism, not DMA hardware),
+#             4 channels
+#   dcbmN     the same over N channels (how one large folio's copy spreads)
 MO=/sys/kernel/mm/migrate_offload
 P_MT=/sys/module/mtcopy/parameters P_DC=/sys/module/dcbm/parameters
 
@@ -26,7 +28,8 @@ copy_path() {
 	upstream) ;;
 	batch) echo 1 >$MO/cpu_batch ;;
 	mtcopy*) echo "${1#mtcopy}" >$P_MT/nr_threads && echo 1 >$P_MT/offloading ;;
-	dcbm) echo 1 >$P_DC/offloading ;;
+	dcbm) echo 4 >$P_DC/nr_dma_chan && echo 1 >$P_DC/offloading ;;
+	dcbm[1-9]*) echo "${1#dcbm}" >$P_DC/nr_dma_chan && echo 1 >$P_DC/offloading ;;
 	*) fail "unknown copy path $1" ;;
 	esac || fail "cannot switch to copy path $1"
 }
