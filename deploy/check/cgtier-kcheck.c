@@ -250,6 +250,14 @@ static int parse_file(const char *file, struct node ***docs, size_t *n_docs)
 
 /* --- kustomize components: strategic merge patches --- */
 
+/* The directory FILE is in ("." for a bare name), where kustomize resolves its paths. */
+static void dir_of(const char *file, char *dir, size_t size)
+{
+	const char *slash = strrchr(file, '/');
+
+	snprintf(dir, size, "%.*s", slash ? (int)(slash - file) : 1, slash ? file : ".");
+}
+
 /*
  * The merge key of a list field, as the Kubernetes API declares it
  * (patchMergeKey); a list without one is replaced whole by the patch's.
@@ -319,10 +327,9 @@ static void merge(struct node *dst, struct node *src)
 static void apply_component(const struct node *comp, struct node **docs, size_t n_docs)
 {
 	const struct node *patches = get(comp, "patches");
-	const char *slash = strrchr(comp->file, '/');
 	char dir[PATH_MAX];
 
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - comp->file) : 1, slash ? comp->file : ".");
+	dir_of(comp->file, dir, sizeof(dir));
 	for (size_t i = 0; patches && patches->type == N_SEQ && i < patches->n; i++) {
 		const char *rel = get_str(patches->kids[i], "path");
 		struct node **pdocs = NULL;
@@ -1140,9 +1147,8 @@ static void check_kustomization(const struct object *o)
 	const struct node *res = get(o->root, "resources"), *images = get(o->root, "images");
 	const struct node *comps = get(o->root, "components");
 	char dir[PATH_MAX];
-	const char *slash = strrchr(o->file, '/');
 
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - o->file) : 1, slash ? o->file : ".");
+	dir_of(o->file, dir, sizeof(dir));
 	for (size_t i = 0; res && res->type == N_SEQ && i < res->n; i++) {
 		char path[PATH_MAX + 256];
 		bool given = false;
@@ -1178,8 +1184,15 @@ static void check_kustomization(const struct object *o)
 		snprintf(path, sizeof(path), "%s/%s/kustomization.yaml", dir, comps->kids[i]->value);
 		if (access(path, R_OK) != 0)
 			error_at(comps->kids[i], "component %s: %s", comps->kids[i]->value, strerror(errno));
-		for (size_t j = 0; j < n_objs; j++)
-			given = given || (strcmp(objs[j].kind, "Component") == 0 && strstr(objs[j].file, comps->kids[i]->value));
+		/* the very file: a substring of the path would let another component stand in */
+		for (size_t j = 0; j < n_objs; j++) {
+			size_t lf = strlen(objs[j].file), lp = strlen(path);
+
+			given = given || (strcmp(objs[j].kind, "Component") == 0 &&
+					  (strcmp(objs[j].file, path) == 0 ||
+					   (lf < lp && strcmp(path + lp - lf, objs[j].file) == 0 &&
+					    path[lp - lf - 1] == '/')));
+		}
 		if (!given)
 			error_at(comps->kids[i], "component %s was not given to this check", comps->kids[i]->value);
 	}
