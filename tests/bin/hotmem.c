@@ -57,18 +57,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgjoin.h"
+
 #define PAGE 4096UL
 #define HPAGE (2UL << 20)
 #define MOVE_CHUNK 4096UL
 #define FLUSH_PAGES 64UL	/* > tlb_single_page_flush_ceiling (33) */
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static double tv(struct timeval t)
 {
@@ -79,25 +73,6 @@ static long sys_move_pages(unsigned long count, void **pages, const int *nodes,
 			   int *status, int flags)
 {
 	return syscall(SYS_move_pages, 0, count, pages, nodes, status, flags);
-}
-
-static int join_cgroup(const char *dir)
-{
-	char path[4096], buf[32];
-	int fd, n;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = snprintf(buf, sizeof(buf), "%d\n", getpid());
-	if (write(fd, buf, n) != n) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	close(fd);
-	return 0;
 }
 
 /* Move [0, npages) to node, or only query placement when node < 0. */

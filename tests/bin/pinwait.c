@@ -2,7 +2,7 @@
 /*
  * pinwait: take a FOLL_LONGTERM pin on memory that somebody else holds a
  * transient reference to, and report whether and when the pin succeeded.
- * Tests the longterm-pin wait (kernel/patches/0021, 0022). Runs as root.
+ * Tests the longterm-pin wait (kernel/longterm-pin/0001, 0002). Runs as root.
  *
  *   pinwait [-p PAGES] [-d HOLD_MS] [-n NODE] [-T]
  *

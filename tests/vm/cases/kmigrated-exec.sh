@@ -18,9 +18,7 @@
 
 KM=/sys/kernel/mm/kmigrated
 MIB=${MIB:-16} SECS=${SECS:-20}
-[ -d "$KM" ] || skip "kernel without kmigrated ($KM missing)"
-awk '$1 == "memory" && $4 == 1 { f = 1 } END { exit !f }' /proc/cgroups ||
-	skip "memory controller disabled (kmigrated-nomemcg covers that case)"
+need_kmigrated
 [ -x "$BIN/execshare" ] || fail "no execshare at $BIN/execshare (make vm-tools)"
 mountpoint -q "${CGTIER_SCRATCH:-/nonexistent}" ||
 	fail "no scratch disk at '${CGTIER_SCRATCH:-}' (tests/vm/init.sh mounts one)"

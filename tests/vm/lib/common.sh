@@ -89,3 +89,30 @@ modprobe_test() {
 		modprobe "$@"
 	fi
 }
+
+# kmemleak_check PATTERN: scan for leaks (when booted with kmemleak=on) and
+# fail if a report mentions PATTERN; then forget the reports, so that the
+# harness does not blame the next test for them.
+kmemleak_check() {
+	local f=/sys/kernel/debug/kmemleak n
+	if [ ! -w $f ]; then
+		note "kmemleak not enabled (boot with kmemleak=on to scan for leaks)"
+		return 0
+	fi
+	echo scan >$f
+	sleep 6
+	echo scan >$f
+	n=$(grep -c "$1" $f)
+	note "kmemleak: $(grep -c 'unreferenced object' $f) unreferenced objects, $n mention $1"
+	[ "$n" -eq 0 ] || { head -40 $f; fail "kmemleak: $1 leaks"; }
+	echo clear >$f
+}
+
+# need_kmigrated: skip unless the kernel has kmigrated and the memory
+# controller is on (kmigrated-nomemcg covers the boot without it).
+need_kmigrated() {
+	[ -d /sys/kernel/mm/kmigrated ] ||
+		skip "kernel without kmigrated (/sys/kernel/mm/kmigrated missing)"
+	awk '$1 == "memory" && $4 == 1 { f = 1 } END { exit !f }' /proc/cgroups ||
+		skip "memory controller disabled (kmigrated-nomemcg covers that case)"
+}

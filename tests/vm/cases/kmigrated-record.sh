@@ -1,0 +1,82 @@
+#!/bin/sh
+# kmigrated-record: a NUMA hint fault that hands a promotion candidate to
+# kmigrated allocates nothing. kmem:kmalloc, traced for the faulting task
+# and for kmigrated1 while a fresh cgroup's pages are promoted, shows no
+# allocation from kmigrated code in the task (an earlier version
+# allocated the cgroup's queue, and grew it, in the fault, with
+# interrupts off) and the thread allocating the queue instead, charged
+# to the cgroup (accounted=true).
+. "$CGTIER_TOP/tests/vm/lib/common.sh"
+
+KM=/sys/kernel/mm/kmigrated
+HOTMEM=${HOTMEM:-$BIN/hotmem}
+MIB=${MIB:-32} SECS=${SECS:-15}
+need_kmigrated
+[ -x "$HOTMEM" ] || fail "no hotmem at $HOTMEM (make vm-tools)"
+T=/sys/kernel/tracing
+mountpoint -q $T || mount -t tracefs nodev $T || fail "cannot mount tracefs"
+[ -d $T/events/kmem/kmalloc ] || fail "no kmem:kmalloc trace event"
+
+kpid=
+for d in /proc/[0-9]*; do
+	[ "$(cat "$d/comm" 2>/dev/null)" = kmigrated1 ] && kpid=${d#/proc/}
+done
+[ -n "$kpid" ] || fail "no kmigrated1 thread"
+cleanup() {
+	echo 0 >$T/tracing_on
+	echo 0 >$T/events/kmem/kmalloc/enable
+	echo 0 >$T/events/kmem/kmalloc/filter
+	numab_off
+	cg_cleanup
+}
+trap cleanup EXIT
+
+# start NAME: hotmem in cgroup NAME, memory on node 1, waiting for $start;
+# sets hpid and log
+start=/tmp/kmigrated-record.start
+start() {
+	rm -f $start
+	log=/tmp/kmigrated-record-$1.log
+	"$HOTMEM" -s "$MIB" -t "$SECS" -c "$CG/$1" -i 1000 -S -p $start >"$log" 2>&1 &
+	hpid=$!
+	until grep -q '^moved' "$log"; do
+		kill -0 $hpid 2>/dev/null || fail "hotmem ($1): $(cat "$log")"
+		sleep 0.1
+	done
+}
+
+echo 1 >$KM/enabled || fail "cannot enable kmigrated"
+cg_create kmrec_a
+trap cleanup EXIT
+start kmrec_a
+echo 0 >$T/tracing_on
+echo >$T/trace
+echo 4096 >$T/buffer_size_kb
+echo "common_pid == $hpid || common_pid == $kpid" >$T/events/kmem/kmalloc/filter ||
+	fail "cannot set the trace filter"
+echo 1 >$T/events/kmem/kmalloc/enable
+echo 1 >$T/tracing_on
+c0=$(stat_get /proc/vmstat kmigrated_candidates) || exit 1
+numab_tiering_fast
+touch $start
+wait $hpid || fail "hotmem: $(cat "$log")"
+numab_off
+sleep 1	# staged candidates filed
+echo 0 >$T/tracing_on
+cand=$(($(stat_get /proc/vmstat kmigrated_candidates) - c0))
+cp $T/trace /tmp/kmigrated-record.trace
+in_fault=$(grep -cE "^ *hotmem-$hpid .*call_site=kmigrated" /tmp/kmigrated-record.trace)
+in_thread=$(grep -cE "^ *kmigrated1-$kpid .*call_site=kmigrated.*accounted=true" /tmp/kmigrated-record.trace)
+note "kmigrated_candidates +$cand; kmalloc from kmigrated code: $in_fault in hotmem's faults, $in_thread accounted in kmigrated1"
+note "$(grep '^final' "$log")"
+[ "$cand" -gt 0 ] || fail "no candidate handed to kmigrated: nothing was tested"
+[ "$in_fault" -eq 0 ] || {
+	grep -E "^ *hotmem-$hpid .*call_site=kmigrated" /tmp/kmigrated-record.trace | head -5
+	fail "$in_fault allocations by kmigrated code in the hint faults"
+}
+[ "$in_thread" -gt 0 ] || {
+	grep -E "kmigrated1-$kpid" /tmp/kmigrated-record.trace | head -5
+	fail "kmigrated1 allocated no queue charged to the cgroup"
+}
+echo "ok: no allocation by kmigrated code in the hint faults ($cand candidates), $in_thread in kmigrated1"
+
