@@ -3,7 +3,9 @@
 #   1. a failing test, a skipped test and a failing KUnit case are counted
 #      as such, and they make the run fail;
 #   2. a guest that never prints its completion marker (here: a test that
-#      hangs past the run's timeout) fails the run.
+#      hangs past the run's timeout) fails the run;
+#   3. only a boot that died with an "Oops: int3" before init ran is
+#      tried again (tcg_boot_flake, on made-up console logs).
 # Records "PASS|FAIL harness/NAME" in $CGTIER_RESULTS.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -58,6 +60,20 @@ if [ $rc -ne 0 ] && grep -q '^FAIL vm-boot: guest never printed its completion m
 else
 	record FAIL missing-marker-fails "exit $rc; see $log"
 	sed 's/^/  | /' "$log"
+fi
+
+# 3. The retry of a boot killed by multi-threaded TCG (no boot needed):
+#    only an "Oops: int3" before init.sh ran counts.
+# shellcheck source=tests/vm/lib/bootflake.sh
+. "$top/tests/vm/lib/bootflake.sh"
+printf '[ 1.7] sched_clock: Marking stable\n[ 1.75] Oops: int3: 0000 [#1] PREEMPT SMP\n' >"$out/flake.log"
+printf '[ 2.0] cgtier-init: file systems mounted\n[ 9.1] Oops: int3: 0000 [#1] PREEMPT SMP\n' >"$out/late.log"
+printf '[ 1.7] BUG: kernel NULL pointer dereference\n[ 1.8] Kernel panic - not syncing\n' >"$out/bug.log"
+if tcg_boot_flake "$out/flake.log" && ! tcg_boot_flake "$out/late.log" &&
+	! tcg_boot_flake "$out/bug.log" && ! tcg_boot_flake "$out/missing.log"; then
+	record PASS boot-flake-retried-only-before-init
+else
+	record FAIL boot-flake-retried-only-before-init
 fi
 
 echo "harness: $passed passed, $failed failed"
