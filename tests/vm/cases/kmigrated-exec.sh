@@ -36,13 +36,9 @@ run() {
 	trap cleanup EXIT
 	log=/tmp/execshare-$name.log
 	rm -f /tmp/execshare-go
-	"$BIN/execshare" -f "$CGTIER_SCRATCH/execshare-$name" -s "$MIB" -t "$SECS" -c "$CG/kmig_exec_$name" -p /tmp/execshare-go \
-		"$@" >"$log" 2>&1 &
-	pid=$!
-	until grep -q '^ready' "$log"; do
-		kill -0 $pid 2>/dev/null || fail "execshare ($name): $(cat "$log")"
-		sleep 0.1
-	done
+	start_bg "$log" ready "$BIN/execshare" -f "$CGTIER_SCRATCH/execshare-$name" -s "$MIB" \
+		-t "$SECS" -c "$CG/kmig_exec_$name" -p /tmp/execshare-go "$@"
+	pid=$bgpid
 	c0=$(stat_get /proc/vmstat numa_hint_faults) || exit 1
 	k0=$(stat_get /proc/vmstat kmigrated_candidates) || exit 1
 	numab_tiering_fast

@@ -32,17 +32,12 @@ cleanup() {
 trap cleanup EXIT
 
 # start NAME: hotmem in cgroup NAME, memory on node 1, waiting for $start;
-# sets hpid and log
+# sets bgpid and log
 start=/tmp/kmigrated-record.start
 start() {
 	rm -f $start
 	log=/tmp/kmigrated-record-$1.log
-	"$HOTMEM" -s "$MIB" -t "$SECS" -c "$CG/$1" -i 1000 -S -p $start >"$log" 2>&1 &
-	hpid=$!
-	until grep -q '^moved' "$log"; do
-		kill -0 $hpid 2>/dev/null || fail "hotmem ($1): $(cat "$log")"
-		sleep 0.1
-	done
+	start_bg "$log" moved "$HOTMEM" -s "$MIB" -t "$SECS" -c "$CG/$1" -i 1000 -S -p $start
 }
 
 echo 1 >$KM/enabled || fail "cannot enable kmigrated"
@@ -52,26 +47,26 @@ start kmrec_a
 echo 0 >$T/tracing_on
 echo >$T/trace
 echo 4096 >$T/buffer_size_kb
-echo "common_pid == $hpid || common_pid == $kpid" >$T/events/kmem/kmalloc/filter ||
+echo "common_pid == $bgpid || common_pid == $kpid" >$T/events/kmem/kmalloc/filter ||
 	fail "cannot set the trace filter"
 echo 1 >$T/events/kmem/kmalloc/enable
 echo 1 >$T/tracing_on
 c0=$(stat_get /proc/vmstat kmigrated_candidates) || exit 1
 numab_tiering_fast
 touch $start
-wait $hpid || fail "hotmem: $(cat "$log")"
+wait $bgpid || fail "hotmem: $(cat "$log")"
 numab_off
 sleep 1	# staged candidates filed
 echo 0 >$T/tracing_on
 cand=$(($(stat_get /proc/vmstat kmigrated_candidates) - c0))
 cp $T/trace /tmp/kmigrated-record.trace
-in_fault=$(grep -cE "^ *hotmem-$hpid .*call_site=kmigrated" /tmp/kmigrated-record.trace)
+in_fault=$(grep -cE "^ *hotmem-$bgpid .*call_site=kmigrated" /tmp/kmigrated-record.trace)
 in_thread=$(grep -cE "^ *kmigrated1-$kpid .*call_site=kmigrated.*accounted=true" /tmp/kmigrated-record.trace)
 note "kmigrated_candidates +$cand; kmalloc from kmigrated code: $in_fault in hotmem's faults, $in_thread accounted in kmigrated1"
 note "$(grep '^final' "$log")"
 [ "$cand" -gt 0 ] || fail "no candidate handed to kmigrated: nothing was tested"
 [ "$in_fault" -eq 0 ] || {
-	grep -E "^ *hotmem-$hpid .*call_site=kmigrated" /tmp/kmigrated-record.trace | head -5
+	grep -E "^ *hotmem-$bgpid .*call_site=kmigrated" /tmp/kmigrated-record.trace | head -5
 	fail "$in_fault allocations by kmigrated code in the hint faults"
 }
 [ "$in_thread" -gt 0 ] || {

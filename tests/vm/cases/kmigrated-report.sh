@@ -24,17 +24,12 @@ rm -f $start
 cg_create kmrep
 trap cleanup EXIT
 echo "1M 1000000" >$CG/kmrep/memory.promotion.max || fail "cannot set memory.promotion.max"
-"$HOTMEM" -s "$MIB" -t "$SECS" -c "$CG/kmrep" -i 1000 -S -p $start >"$log" 2>&1 &
-hpid=$!
-until grep -q '^moved' "$log"; do
-	kill -0 $hpid 2>/dev/null || fail "hotmem: $(cat "$log")"
-	sleep 0.1
-done
+start_bg "$log" moved "$HOTMEM" -s "$MIB" -t "$SECS" -c "$CG/kmrep" -i 1000 -S -p $start
 numab_tiering_fast
 touch $start
 sleep $((SECS - 3))
-sched=$(cat /proc/$hpid/sched) || fail "hotmem exited early: $(cat "$log")"
-wait $hpid || fail "hotmem: $(cat "$log")"
+sched=$(cat /proc/$bgpid/sched) || fail "hotmem exited early: $(cat "$log")"
+wait $bgpid || fail "hotmem: $(cat "$log")"
 numab_off
 sleep 1
 node0=$(echo "$sched" | awk '/^numa_faults node=0 / {

@@ -108,6 +108,21 @@ kmemleak_check() {
 	echo clear >$f
 }
 
+# start_bg LOG WORD COMMAND...: run COMMAND (a workload such as hotmem,
+# possibly behind taskset) in the background with its output in LOG, and
+# wait until it prints a line starting with WORD (hotmem: "moved", once its
+# memory is on the lower tier); the PID is left in $bgpid.
+start_bg() {
+	local log=$1 word=$2
+	shift 2
+	"$@" >"$log" 2>&1 &
+	bgpid=$!
+	until grep -q "^$word" "$log"; do
+		kill -0 $bgpid 2>/dev/null || fail "${1##*/}: $(cat "$log")"
+		sleep 0.1
+	done
+}
+
 # need_kmigrated: skip unless the kernel has kmigrated and the memory
 # controller is on (kmigrated-nomemcg covers the boot without it).
 need_kmigrated() {
