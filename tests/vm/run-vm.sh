@@ -21,7 +21,7 @@
 # latency and bandwidth as node 1, in the same lower tier (the two-lower-
 # tier-node bed of tests/vm/plans/control.plan).
 # VM_ACCEL=tcg (default; nested KVM hangs on these hosts) or kvm,
-# VM_SMP (2), VM_APPEND (extra kernel command line).
+# VM_SMP (2), VM_APPEND (extra kernel command line), VM_NODE1_DIMM (below).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -76,12 +76,24 @@ m2=${VM_NODE2_MB:-0}
 cpu=max
 [ "${accel%%,*}" = kvm ] && cpu=host
 
+# VM_NODE1_DIMM=1 gives node 1 its memory as an ACPI DIMM instead of boot
+# memory: the guest adds it at boot (onlined as memhp_default_state says,
+# e.g. offline) and can offline and remove all of it, which boot memory,
+# holding kernel data such as its own memmap, never allows.
+if [ "${VM_NODE1_DIMM:-0}" = 1 ]; then
+	mem=(-m "$((m0 + m2))M,slots=2,maxmem=$((m0 + m1 + m2))M"
+		-object memory-backend-ram,id=m1,size=${m1}M
+		-device pc-dimm,id=dimm1,memdev=m1,node=1
+		-numa node,nodeid=1,initiator=0)
+else
+	mem=(-m $((m0 + m1 + m2))M
+		-object memory-backend-ram,id=m1,size=${m1}M
+		-numa node,nodeid=1,memdev=m1,initiator=0)
+fi
 qemu=(qemu-system-x86_64 -machine q35,hmat=on -accel "$accel" -cpu "$cpu"
-	-smp "$smp" -m $((m0 + m1 + m2))M
+	-smp "$smp" "${mem[@]}"
 	-object memory-backend-ram,id=m0,size=${m0}M
-	-object memory-backend-ram,id=m1,size=${m1}M
 	-numa node,nodeid=0,cpus=0-$((smp - 1)),memdev=m0
-	-numa node,nodeid=1,memdev=m1,initiator=0
 	-numa dist,src=0,dst=1,val=20
 	-numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=10
 	-numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-bandwidth,bandwidth=10G
