@@ -5,6 +5,11 @@
 #
 #   scripts/bisect-check.sh            all prefixes of both series
 #   FROM=K scripts/bisect-check.sh     resume at the K-th patch
+#   TO=K                               stop after the K-th patch
+#   KEEP="K ..."                       keep the bzImage of those prefixes as
+#                                      build/bisect/bzImage-K (a kernel
+#                                      without the later patches, for a
+#                                      test that must fail before a patch)
 #
 # The series are those scripts/kernel-build.sh applies (SERIES, default
 # kernel/patches/series then kernel/longterm-pin/series), so the first
@@ -20,6 +25,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/bisect
 SERIES=${SERIES:-kernel/patches/series kernel/longterm-pin/series}
 FROM=${FROM:-1}
+KEEP=${KEEP:-}
 export SERIES
 
 patches=()
@@ -31,12 +37,13 @@ for s in $SERIES; do
 done
 total=${#patches[@]}
 [ "$total" -gt 0 ] || { echo "bisect-check: no patches in $SERIES" >&2; exit 2; }
+TO=${TO:-$total}
 
 mkdir -p "$out/log"
 [ "$FROM" = 1 ] && : >"$out/report"
 bad=0
 start=$(date +%s)
-for ((k = FROM; k <= total; k++)); do
+for ((k = FROM; k <= TO; k++)); do
 	p=${patches[k - 1]}
 	log=$out/log/$(printf %02d "$k").log
 	# A prefix may add Kconfig symbols the last one lacked: configure anew
@@ -56,8 +63,11 @@ for ((k = FROM; k <= total; k++)); do
 		res=FAIL
 		bad=1
 	fi
+	case " $KEEP " in
+	*" $k "*) [ "$res" = FAIL ] || cp -L "$out/bzImage" "$out/bzImage-$k" ;;
+	esac
 	line="$k/$total $res $(($(date +%s) - t0))s $p"
 	echo "$line" | tee -a "$out/report"
 done
-echo "bisect-check: $((total - FROM + 1)) prefix(es) in $(($(date +%s) - start)) s; report in $out/report"
+echo "bisect-check: $((TO - FROM + 1)) prefix(es) in $(($(date +%s) - start)) s; report in $out/report"
 [ "$bad" = 0 ] || { grep -v ' ok ' "$out/report" | sed 's/^/  /'; exit 1; }
