@@ -42,16 +42,18 @@ awk '
 	}
 	END {
 		split("sync async asyncn mixed", modes, " ")
-		printf "%-5s %-6s %9s %9s %13s %15s %15s %10s %9s\n", "ncg", "mode", "time(s)", "MiB/s", "fault_cpu(s)", "fault_migrated", "kthread_cpu(s)", "passes/s", "overflow"
+		printf "%-5s %-6s %9s %9s %13s %15s %15s %14s %10s %9s %12s\n", "ncg", "mode", "time(s)", "MiB/s", "fault_cpu(s)", "fault_migrated", "kthread_cpu(s)", "kworker_cpu(s)", "passes/s", "overflow", "ns/hintfault"
 		for (n = 1; n <= 16; n *= 4) for (k = 1; k <= 4; k++) {
 			mo = modes[k]
 			if (!cnt[mo SUBSEP n SUBSEP "time"]) continue
 			t = med(mo SUBSEP n SUBSEP "time")
-			printf "%-5d %-6s %9.2f %9.1f %13.3f %15d %15.3f %10.2f %9d\n", n, mo, t,
+			hf = med(mo SUBSEP n SUBSEP "hint_faults")
+			printf "%-5d %-6s %9.2f %9.1f %13.3f %15d %15.3f %14.3f %10.2f %9d %12d\n", n, mo, t,
 				med(mo SUBSEP n SUBSEP "promoted") / 256 / t,
 				med(mo SUBSEP n SUBSEP "fault_cpu"), med(mo SUBSEP n SUBSEP "fault_migrated"),
-				med(mo SUBSEP n SUBSEP "kthread_cpu"),
-				med(mo SUBSEP n SUBSEP "passes_per_s"), med(mo SUBSEP n SUBSEP "overflow")
+				med(mo SUBSEP n SUBSEP "kthread_cpu"), med(mo SUBSEP n SUBSEP "kworker_cpu"),
+				med(mo SUBSEP n SUBSEP "passes_per_s"), med(mo SUBSEP n SUBSEP "overflow"),
+				(hf > 0 ? med(mo SUBSEP n SUBSEP "fault_cpu") * 1e9 / hf : 0)
 		}
 		print ""
 		for (k = 2; k <= 3; k++) {

@@ -11,11 +11,16 @@
 # without per-memcg queues would; ncg then counts workloads.
 # Prints one line per run:
 #   RESULT mode=sync|async|asyncn|mixed ncg=N run=I time=S fault_cpu=S kthread_cpu=S
-#          passes_per_s=X promoted=PAGES fault_migrated=PAGES left=PAGES
-#          overflow=CANDIDATES
+#          kworker_cpu=S hint_faults=N passes_per_s=X promoted=PAGES
+#          fault_migrated=PAGES left=PAGES overflow=CANDIDATES
 # time: until every page is on node 0 (slowest workload); fault_cpu: system
 # time of the workloads' touch loops (hint faults, and in sync mode the
 # migrations done in them); kthread_cpu: CPU time of the kmigrated threads;
+# kworker_cpu: CPU time of all kworkers (kmigrated's drain work, which
+# files staged candidates on the faulting CPU, runs there; the rest of the
+# guest's kworkers add a little noise); hint_faults: NUMA hint faults
+# (numa_hint_faults), so fault_cpu / hint_faults is the fault path's cost
+# per hint fault;
 # fault_migrated: pages migrated inside hint faults (numa_pages_migrated
 # not done by kmigrated); passes_per_s: the workloads' progress (full passes over their memory per
 # second, summed) while promotion was going on.
@@ -90,9 +95,10 @@ fi
 # how fast each path can promote, not the limiter. (0 would block promotion.)
 echo 65536 >/proc/sys/kernel/numa_balancing_promote_rate_limit_MBps
 
-kthread_ticks() {
+kthread_ticks() { # [PATTERN]: CPU ticks of the threads whose name matches
 	t=0
-	for p in $(pgrep '^kmigrated'); do
+	for p in $(pgrep "${1:-^kmigrated}"); do
+		# shellcheck disable=SC2046 # utime and stime, two numbers
 		set -- $(cut -d' ' -f14,15 "/proc/$p/stat")
 		t=$((t + $1 + $2))
 	done
@@ -142,6 +148,8 @@ one_run() { # MODE NCG RUN
 	a0=$(stat_get /proc/vmstat kmigrated_promoted) || exit 1
 	o0=$(stat_get /proc/vmstat kmigrated_dropped_overflow) || exit 1
 	k0=$(kthread_ticks)
+	w0=$(kthread_ticks '^kworker/')
+	h0=$(stat_get /proc/vmstat numa_hint_faults) || exit 1
 	if [ -n "$PROFILE" ]; then
 		prof=$CGTIER_SCRATCH/perf-$mode-$n-$run.data
 		perf record -q -e cpu-clock -F 2000 -a -o "$prof" >"$prof.log" 2>&1 &
@@ -164,12 +172,15 @@ one_run() { # MODE NCG RUN
 		rm -f "$prof" "$prof.log"
 	fi
 	k1=$(kthread_ticks)
+	w1=$(kthread_ticks '^kworker/')
+	h1=$(stat_get /proc/vmstat numa_hint_faults) || exit 1
 	p1=$(stat_get /proc/vmstat pgpromote_success) || exit 1
 	m1=$(stat_get /proc/vmstat numa_pages_migrated) || exit 1
 	a1=$(stat_get /proc/vmstat kmigrated_promoted) || exit 1
 	o1=$(stat_get /proc/vmstat kmigrated_dropped_overflow) || exit 1
 	cat /tmp/bench*.log | awk -v mode="$mode" -v n="$n" -v run="$run" \
-		-v kt="$(( k1 - k0 ))" -v hz="$hz" -v prom="$((p1 - p0))" \
+		-v kt="$(( k1 - k0 ))" -v wt="$(( w1 - w0 ))" -v hf="$(( h1 - h0 ))" \
+		-v hz="$hz" -v prom="$((p1 - p0))" \
 		-v fm="$(( (m1 - m0) - (a1 - a0) ))" -v ov="$((o1 - o0))" '
 		/^final/ {
 			for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -179,8 +190,8 @@ one_run() { # MODE NCG RUN
 		}
 		END {
 			if (done != n) { print "FAIL: " n - done " workloads did not finish"; exit 1 }
-			printf "RESULT mode=%s ncg=%d run=%d time=%.2f fault_cpu=%.3f kthread_cpu=%.3f passes_per_s=%.2f promoted=%d fault_migrated=%d left=%d overflow=%d\n",
-				mode, n, run, t, st, kt / hz, pps, prom, fm, left, ov
+			printf "RESULT mode=%s ncg=%d run=%d time=%.2f fault_cpu=%.3f kthread_cpu=%.3f kworker_cpu=%.3f hint_faults=%d passes_per_s=%.2f promoted=%d fault_migrated=%d left=%d overflow=%d\n",
+				mode, n, run, t, st, kt / hz, wt / hz, hf, pps, prom, fm, left, ov
 		}' || exit 1
 	i=0
 	while [ $i -lt "$n" ]; do
