@@ -54,7 +54,7 @@ if [ "$what" = all ] || [ "$what" = vm ]; then
 	stage tools build tools make -s vm-tools userspace
 	stage selftests-build build selftests scripts/build-selftests.sh
 	if [ "$stage_failed" != "$before_build" ]; then
-		for vm_stage in harness vm offload fault hotplug control damos nomemcg pin upstream; do
+		for vm_stage in harness vm offload fault hotplug topology control damos nomemcg pin upstream; do
 			echo "SKIP vm-stage/$vm_stage (a build stage failed)" >>"$CGTIER_RESULTS"
 		done
 	else
@@ -68,6 +68,9 @@ if [ "$what" = all ] || [ "$what" = vm ]; then
 		# kmigrated following memory hotplug: node 1's memory is a DIMM
 		# the test onlines and offlines (docs/TESTBED.md).
 		stage hotplug env VM_NODE1_DIMM=1 VM_APPEND="memhp_default_state=offline kmemleak=on" tests/vm/run-vm.sh -n hotplug tests/vm/plans/hotplug.plan
+		# Two top-tier nodes with CPUs of their own, so that a thread bound
+		# to its home node's CPUs can be told from an unbound one.
+		stage topology env VM_TOP2_MB=1024 tests/vm/run-vm.sh -n topology tests/vm/plans/topology.plan
 		# Promotion control on two lower-tier nodes: a boot of its own
 		# with node 2 added (docs/TESTBED.md).
 		stage control env VM_NODE2_MB=1024 VM_APPEND=kmemleak=on tests/vm/run-vm.sh -n control tests/vm/plans/control.plan

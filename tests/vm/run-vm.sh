@@ -20,6 +20,12 @@
 # VM_NODE2_MB (0: none) adds node 2, a second CPU-less node with the same
 # latency and bandwidth as node 1, in the same lower tier (the two-lower-
 # tier-node bed of tests/vm/plans/control.plan).
+# VM_TOP2_MB (0: none) instead adds node 2 as a second top-tier node: a
+# second socket with the upper half of the vCPUs and that much fast
+# memory, farther from node 1 than node 0 is (the bed of
+# tests/vm/plans/topology.plan, where "the CPUs of node 0" is not "all").
+# ACPI numbers the nodes with CPUs first: the guest calls it node 1 and
+# the slow node node 2.
 # VM_ACCEL=tcg (default; nested KVM hangs on these hosts) or kvm,
 # VM_SMP (2), VM_APPEND (extra kernel command line), VM_NODE1_DIMM (below).
 set -euo pipefail
@@ -73,6 +79,11 @@ smp=${VM_SMP:-2}
 m0=${VM_NODE0_MB:-2048}
 m1=${VM_NODE1_MB:-1024}
 m2=${VM_NODE2_MB:-0}
+t2=${VM_TOP2_MB:-0}
+if [ "$t2" -gt 0 ]; then
+	[ "$m2" -eq 0 ] || { echo "run-vm: VM_NODE2_MB and VM_TOP2_MB both want node 2" >&2; exit 2; }
+	[ "$smp" -ge 2 ] || { echo "run-vm: VM_TOP2_MB needs VM_SMP >= 2" >&2; exit 2; }
+fi
 cpu=max
 [ "${accel%%,*}" = kvm ] && cpu=host
 
@@ -81,19 +92,21 @@ cpu=max
 # e.g. offline) and can offline and remove all of it, which boot memory,
 # holding kernel data such as its own memmap, never allows.
 if [ "${VM_NODE1_DIMM:-0}" = 1 ]; then
-	mem=(-m "$((m0 + m2))M,slots=2,maxmem=$((m0 + m1 + m2))M"
+	mem=(-m "$((m0 + m2 + t2))M,slots=2,maxmem=$((m0 + m1 + m2 + t2))M"
 		-object memory-backend-ram,id=m1,size=${m1}M
 		-device pc-dimm,id=dimm1,memdev=m1,node=1
 		-numa node,nodeid=1,initiator=0)
 else
-	mem=(-m $((m0 + m1 + m2))M
+	mem=(-m $((m0 + m1 + m2 + t2))M
 		-object memory-backend-ram,id=m1,size=${m1}M
 		-numa node,nodeid=1,memdev=m1,initiator=0)
 fi
+cpus0=0-$((smp - 1)) smpopt=$smp
+[ "$t2" -gt 0 ] && cpus0=0-$((smp / 2 - 1)) smpopt=$smp,sockets=2
 qemu=(qemu-system-x86_64 -machine q35,hmat=on -accel "$accel" -cpu "$cpu"
-	-smp "$smp" "${mem[@]}"
+	-smp "$smpopt" "${mem[@]}"
 	-object memory-backend-ram,id=m0,size=${m0}M
-	-numa node,nodeid=0,cpus=0-$((smp - 1)),memdev=m0
+	-numa node,nodeid=0,cpus=$cpus0,memdev=m0
 	-numa dist,src=0,dst=1,val=20
 	-numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-latency,latency=10
 	-numa hmat-lb,initiator=0,target=0,hierarchy=memory,data-type=access-bandwidth,bandwidth=10G
@@ -106,6 +119,14 @@ if [ "$m2" -gt 0 ]; then
 		-numa dist,src=1,dst=2,val=20
 		-numa hmat-lb,initiator=0,target=2,hierarchy=memory,data-type=access-latency,latency=20
 		-numa hmat-lb,initiator=0,target=2,hierarchy=memory,data-type=access-bandwidth,bandwidth=5G)
+fi
+if [ "$t2" -gt 0 ]; then
+	qemu+=(-object memory-backend-ram,id=m2,size=${t2}M
+		-numa node,nodeid=2,cpus=$((smp / 2))-$((smp - 1)),memdev=m2
+		-numa dist,src=0,dst=2,val=21
+		-numa dist,src=1,dst=2,val=30
+		-numa hmat-lb,initiator=2,target=2,hierarchy=memory,data-type=access-latency,latency=10
+		-numa hmat-lb,initiator=2,target=2,hierarchy=memory,data-type=access-bandwidth,bandwidth=10G)
 fi
 qemu+=(-nodefaults -display none -no-reboot -kernel "$kernel"
 	-fsdev local,id=root,path=/,readonly=on,security_model=none,multidevs=remap
