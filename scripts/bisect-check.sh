@@ -38,6 +38,8 @@ done
 total=${#patches[@]}
 [ "$total" -gt 0 ] || { echo "bisect-check: no patches in $SERIES" >&2; exit 2; }
 TO=${TO:-$total}
+[ "$FROM" -ge 1 ] && [ "$TO" -le "$total" ] && [ "$FROM" -le "$TO" ] ||
+	{ echo "bisect-check: need 1 <= FROM ($FROM) <= TO ($TO) <= $total" >&2; exit 2; }
 
 mkdir -p "$out/log"
 [ "$FROM" = 1 ] && : >"$out/report"

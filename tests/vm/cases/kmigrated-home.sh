@@ -22,18 +22,6 @@ need_kmigrated
 cleanup() { numab_off; cg_cleanup; }
 trap cleanup EXIT
 
-# tier_of NODE: the memory tier NODE is in.
-tier_of() {
-	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
-		awk -v n="$1" -F, '{
-			for (i = 1; i <= NF; i++) {
-				split($i, r, "-"); hi = r[2] == "" ? r[1] : r[2]
-				if (n >= r[1] && n <= hi) f = 1
-			}
-		} END { exit !f }' "$t/nodelist" && { basename "$t"; return; }
-	done
-	echo none
-}
 cpus() { cat $ND/node"$1"/cpulist; }
 
 # The bed, whatever node IDs the guest gave it (ACPI numbers the nodes
@@ -42,8 +30,8 @@ cpus() { cat $ND/node"$1"/cpulist; }
 # belongs, O is the other.
 L='' tops='' top_tier=''
 for n in 0 1 2; do
-	t=$(tier_of $n)
-	note "node $n: CPUs '$(cpus $n)', $t, distances $(cat $ND/node$n/distance)"
+	t=$(tier_of $n) || fail "bed: node $n is in no memory tier"
+	note "node $n: CPUs '$(cpus $n)', memory_tier$t, distances $(cat $ND/node$n/distance)"
 	if [ -z "$(cpus $n)" ]; then
 		L=$n lt=$t
 	else
@@ -53,7 +41,7 @@ for n in 0 1 2; do
 	fi
 done
 [ -n "$L" ] && [ "$(echo $tops | wc -w)" = 2 ] || skip "not the VM_TOP2_MB bed: no CPU-less node, or not two with CPUs"
-[ "${lt#memory_tier}" -gt "${top_tier#memory_tier}" ] ||
+[ "$lt" -gt "$top_tier" ] ||
 	fail "bed: node $L ($lt) is not below the nodes with CPUs ($top_tier)"
 set -- $tops
 d() { awk -v i="$(($2 + 1))" '{ print $i }' $ND/node"$1"/distance; }

@@ -4,21 +4,9 @@
 
 mt=/sys/devices/virtual/memory_tiering
 [ -d "$mt" ] || fail "$mt missing"
-tier_of() {
-	for t in "$mt"/memory_tier*; do
-		nl=$(cat "$t/nodelist")
-		# nodelist is a range list such as "0" or "0-1"
-		for n in $(echo "$nl" | tr ',' ' '); do
-			lo=${n%-*} hi=${n#*-}
-			[ "$1" -ge "$lo" ] && [ "$1" -le "$hi" ] && { echo "${t##*memory_tier}"; return; }
-		done
-	done
-}
 for t in "$mt"/memory_tier*; do note "$(basename "$t"): nodes $(cat "$t/nodelist")"; done
-t0=$(tier_of 0)
-t1=$(tier_of 1)
-[ -n "$t0" ] || fail "node 0 in no tier"
-[ -n "$t1" ] || fail "node 1 in no tier"
+t0=$(tier_of 0) || fail "node 0 in no tier"
+t1=$(tier_of 1) || fail "node 1 in no tier"
 note "node 0 in tier $t0, node 1 in tier $t1"
 # A higher tier id means a slower tier (larger abstract distance).
 [ "$t0" -lt "$t1" ] || fail "node 1 (tier $t1) is not below node 0 (tier $t0)"

@@ -123,6 +123,20 @@ start_bg() {
 	done
 }
 
+# tier_of NODE: the memory tier (its id) that holds NODE; fails if none
+tier_of() {
+	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
+		awk -v n="$1" -F, '{
+			for (i = 1; i <= NF; i++) {
+				split($i, r, "-")
+				if (r[2] == "") r[2] = r[1]
+				if (n >= r[1] && n <= r[2]) f = 1
+			}
+		} END { exit !f }' "$t/nodelist" && { echo "${t##*memory_tier}"; return 0; }
+	done
+	return 1
+}
+
 # need_kmigrated: skip unless the kernel has kmigrated and the memory
 # controller is on (kmigrated-nomemcg covers the boot without it).
 need_kmigrated() {

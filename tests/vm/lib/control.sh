@@ -8,20 +8,6 @@ THP=/sys/kernel/mm/transparent_hugepage
 jobs_=""
 CTL_CGROUPS=""
 
-# tier_of NODE: the memory tier (its id) that holds NODE
-tier_of() {
-	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
-		awk -v n="$1" -F, '{
-			for (i = 1; i <= NF; i++) {
-				split($i, r, "-")
-				if (r[2] == "") r[2] = r[1]
-				if (n >= r[1] && n <= r[2]) f = 1
-			}
-		} END { exit !f }' "$t/nodelist" && { echo "${t##*memory_tier}"; return 0; }
-	done
-	return 1
-}
-
 # control_init: the checks every case of the plan needs, and a cleanup
 # that removes the cgroups listed in CTL_CGROUPS (children first).
 control_init() {
