@@ -7,12 +7,15 @@
  * For each i in [0, N): joins PARENT/cI, maps PAGES anonymous pages (they
  * are charged to cI as they are touched) and moves them to NODE with
  * move_pages(2). Then reports "ready", waits for the start file (-p) and
- * reads a word of every page in a loop for SECONDS. The process stays in
- * the last cgroup; the caller creates the cgroups and removes them.
+ * reads a word of every page in a loop until the caller removes the start
+ * file again, or SECONDS have passed (a bound, for a caller that died).
+ * The caller decides when the memory may go: a fixed run time raced with
+ * a slow guest reading what the run left queued. The process stays in the
+ * last cgroup; the caller creates the cgroups and removes them.
  *
  * Output (one line each, parseable):
  *   ready cgroups=N pages=TOTAL on_node=PAGES
- *   done passes=N
+ *   done passes=N by=stop|timeout
  */
 #include <errno.h>
 #include <getopt.h>
@@ -53,7 +56,7 @@ static long move_to(char *mem, unsigned long n, int node)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: manycg -d PARENT -n CGROUPS -k PAGES(1-64) -t SECONDS [-N NODE] -p STARTFILE\n");
+		"usage: manycg -d PARENT -n CGROUPS -k PAGES(1-64) -t MAX_SECONDS [-N NODE] -p STARTFILE\n");
 	exit(2);
 }
 
@@ -64,7 +67,7 @@ int main(int argc, char **argv)
 	double seconds = 10, end;
 	long on = 0, r;
 	char **mem, path[4096];
-	int opt, node = 1;
+	int opt, node = 1, stopped;
 	volatile unsigned long sum = 0;
 
 	while ((opt = getopt(argc, argv, "d:n:k:t:N:p:")) != -1) {
@@ -113,12 +116,12 @@ int main(int argc, char **argv)
 	while (access(startfile, F_OK))
 		usleep(10000);
 	end = now() + seconds;
-	while (now() < end) {
+	while (!(stopped = access(startfile, F_OK) != 0) && now() < end) {
 		for (i = 0; i < ncg; i++)
 			for (j = 0; j < pages; j++)
 				sum += *(volatile char *)(mem[i] + j * PAGE);
 		passes++;
 	}
-	printf("done passes=%lu\n", passes);
+	printf("done passes=%lu by=%s\n", passes, stopped ? "stop" : "timeout");
 	return 0;
 }
