@@ -51,7 +51,7 @@
 static const char *const promo_files[] = { F_MAX, F_WEIGHT, F_STAT };
 
 static const char *const stat_keys[] = {
-	"candidates", "queued", "promoted", "throttled",
+	"candidates", "queued", "promoted", "throttled", "waited",
 	"dropped_overflow", "dropped_nomem", "dropped_stale", "dropped_offline",
 	"failed_isolate", "failed_migrate", "batches", "copied_cpu",
 	"copied_offload",

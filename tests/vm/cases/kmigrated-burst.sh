@@ -18,10 +18,9 @@
 . "$CGTIER_TOP/tests/vm/lib/common.sh"
 
 KM=/sys/kernel/mm/kmigrated
-HOTMEM=${HOTMEM:-$BIN/hotmem}
 NCG=${NCG:-16} MIB=${MIB:-128} NICE=${NICE:-19} SECS=${SECS:-20}
 need_kmigrated
-[ -x "$HOTMEM" ] || fail "no hotmem at $HOTMEM (make vm-tools)"
+[ -x "$BIN/hotmem" ] || fail "no hotmem in $BIN (make vm-tools)"
 kpid=$(pgrep -x kmigrated1) || fail "no kmigrated1 thread"
 nice0=$(ps -o nice= -p "$kpid" | tr -d ' ')
 cleanup() {
@@ -34,36 +33,17 @@ trap cleanup EXIT
 
 echo 1 >$KM/enabled || fail "cannot enable kmigrated"
 renice -n "$NICE" -p "$kpid" >/dev/null || fail "cannot renice kmigrated1"
-start=/tmp/kmigrated-burst.start
-log=/tmp/kmigrated-burst.log
-rm -f $start "$log".*
-jobs_=
-i=0
-while [ $i -lt "$NCG" ]; do
-	cg_create "kmburst$i" >/dev/null
-	start_bg "$log.$i" moved "$HOTMEM" -S -s "$((MIB / NCG))" -t "$SECS" -u 100 \
-		-i 1000 -c "$CG/kmburst$i" -p $start
-	jobs_="$jobs_ $bgpid"
-	i=$((i + 1))
-done
+burst_start kmburst "$NCG" "$MIB" "$SECS"
 numab_tiering_fast
 o0=$(stat_get /proc/vmstat kmigrated_dropped_overflow) || exit 1
-touch $start
-for p in $jobs_; do
-	wait "$p" || fail "hotmem: $(cat "$log".*)"
-done
-jobs_=
+touch /tmp/kmburst.start
+burst_wait kmburst
 o1=$(stat_get /proc/vmstat kmigrated_dropped_overflow) || exit 1
 numab_off
-c=0 o=0 p=0
-i=0
-while [ $i -lt "$NCG" ]; do
-	st=$CG/kmburst$i/memory.promotion.stat
-	c=$((c + $(stat_get "$st" candidates))) || exit 1
-	o=$((o + $(stat_get "$st" dropped_overflow))) || exit 1
-	p=$((p + $(stat_get "$st" promoted))) || exit 1
-	i=$((i + 1))
-done
+st=memory.promotion.stat
+c=$(cg_sum kmburst "$NCG" $st candidates) &&
+	o=$(cg_sum kmburst "$NCG" $st dropped_overflow) &&
+	p=$(cg_sum kmburst "$NCG" $st promoted) || exit 1
 note "$NCG workloads, $MIB MiB, kmigrated1 at nice $NICE: $c candidates, $o pages dropped for overflow (vmstat +$((o1 - o0))), $p promoted"
 [ "$c" -ge $((MIB * 256 / 2)) ] || fail "only $c candidates: the scanner hardly looked"
 [ "$o" -le $((c / 200)) ] ||

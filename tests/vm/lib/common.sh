@@ -123,6 +123,44 @@ start_bg() {
 	done
 }
 
+# burst_start NAME NCG MIB SECS: NCG hotmem workloads of MIB/NCG MiB each
+# on node 1, in cgroups NAME0..NAME<NCG-1> (created), that start together
+# when the file /tmp/NAME.start appears and have all their memory marked
+# by one NUMA scan then (hotmem -S), for SECS seconds at most; their PIDs
+# are left in $jobs_ (for kill_jobs), their output in /tmp/NAME.log.N.
+burst_start() {
+	local name=$1 ncg=$2 mib=$3 secs=$4 i=0
+	rm -f "/tmp/$name.start" "/tmp/$name.log".*
+	jobs_=
+	while [ $i -lt "$ncg" ]; do
+		cg_create "$name$i" >/dev/null
+		start_bg "/tmp/$name.log.$i" moved "$BIN/hotmem" -S -s "$((mib / ncg))" \
+			-t "$secs" -u 100 -i 1000 -c "$CG/$name$i" -p "/tmp/$name.start"
+		jobs_="$jobs_ $bgpid"
+		i=$((i + 1))
+	done
+}
+
+# burst_wait NAME: wait for burst_start's workloads; fails if one failed.
+burst_wait() {
+	local p
+	for p in $jobs_; do
+		wait "$p" || fail "hotmem: $(cat "/tmp/$1.log".*)"
+	done
+	jobs_=
+}
+
+# cg_sum NAME NCG FILE KEY: KEY of FILE summed over cgroups NAME0..NAME<NCG-1>.
+# Use as: x=$(cg_sum ...) || exit 1
+cg_sum() {
+	local n=0 i=0
+	while [ $i -lt "$2" ]; do
+		n=$((n + $(stat_get "$CG/$1$i/$3" "$4"))) || return 1
+		i=$((i + 1))
+	done
+	echo $n
+}
+
 # tier_of NODE: the memory tier (its id) that holds NODE; fails if none
 tier_of() {
 	for t in /sys/devices/virtual/memory_tiering/memory_tier*; do
