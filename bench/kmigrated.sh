@@ -12,7 +12,9 @@
 # default the kernel's); THREADS=N workloads of N threads each (default
 # 1) and MIGRATOR=mtcopyN|dcbm (kmigrated's copy path in the async modes),
 # see tests/vm/bench/promote.sh. PROFILE=1 also writes a perf profile of
-# every run (build/vm/bench-kmigrated/profile-MODE-NCG-RUN.txt).
+# every run (build/vm/bench-kmigrated/profile-MODE-NCG-RUN.txt). PROBE=1
+# runs a latency probe (tests/bin/latprobe) beside the workloads and adds
+# its p99 and p99.9 request latency (µs) to the table.
 # Runs on the benchmark kernel (scripts/kernel-build.sh --bench).
 set -euo pipefail
 # shellcheck source=scripts/bench-vm.sh
@@ -24,7 +26,8 @@ VM_APPEND="CGTIER_TEST_TIMEOUT=2900 ${VM_APPEND:-}" \
 	bench_vm kmigrated promote env RUNS="${RUNS:-3}" TOTAL="${TOTAL:-512}" \
 	NICE="${NICE:--10}" ${NCGS:+"NCGS='$NCGS'"} ${MODES:+"MODES='$MODES'"} \
 	${QUEUE_LEN:+"QUEUE_LEN=$QUEUE_LEN"} ${BATCH_SIZE:+"BATCH_SIZE=$BATCH_SIZE"} \
-	THREADS="${THREADS:-1}" ${MIGRATOR:+"MIGRATOR=$MIGRATOR"} ${PROFILE:+"PROFILE=$PROFILE"} "$top/tests/vm/bench/promote.sh"
+	THREADS="${THREADS:-1}" ${MIGRATOR:+"MIGRATOR=$MIGRATOR"} ${PROFILE:+"PROFILE=$PROFILE"} \
+	${PROBE:+"PROBE=$PROBE"} "$top/tests/vm/bench/promote.sh"
 grep '^RESULT' "$bench_log" >"$out/kmigrated.results"
 awk '
 	function med(key,   n, i, j, t, a) {
@@ -35,6 +38,7 @@ awk '
 	}
 	{
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		if ("probe_p99_us" in v) probe = 1
 		for (m in v) if (m != "mode" && m != "ncg" && m != "run") {
 			key = v["mode"] SUBSEP v["ncg"] SUBSEP m
 			val[key, ++cnt[key]] = v[m]
@@ -42,18 +46,22 @@ awk '
 	}
 	END {
 		split("sync async asyncn mixed", modes, " ")
-		printf "%-5s %-6s %9s %9s %13s %15s %15s %14s %10s %9s %12s\n", "ncg", "mode", "time(s)", "MiB/s", "fault_cpu(s)", "fault_migrated", "kthread_cpu(s)", "kworker_cpu(s)", "passes/s", "overflow", "ns/hintfault"
+		printf "%-5s %-6s %9s %9s %13s %15s %15s %14s %10s %9s %12s", "ncg", "mode", "time(s)", "MiB/s", "fault_cpu(s)", "fault_migrated", "kthread_cpu(s)", "kworker_cpu(s)", "passes/s", "overflow", "ns/hintfault"
+		printf probe ? " %12s %13s\n" : "\n", "probe_p99(us)", "probe_p999(us)"
 		for (n = 1; n <= 16; n *= 4) for (k = 1; k <= 4; k++) {
 			mo = modes[k]
 			if (!cnt[mo SUBSEP n SUBSEP "time"]) continue
 			t = med(mo SUBSEP n SUBSEP "time")
 			hf = med(mo SUBSEP n SUBSEP "hint_faults")
-			printf "%-5d %-6s %9.2f %9.1f %13.3f %15d %15.3f %14.3f %10.2f %9d %12d\n", n, mo, t,
+			printf "%-5d %-6s %9.2f %9.1f %13.3f %15d %15.3f %14.3f %10.2f %9d %12d", n, mo, t,
 				med(mo SUBSEP n SUBSEP "promoted") / 256 / t,
 				med(mo SUBSEP n SUBSEP "fault_cpu"), med(mo SUBSEP n SUBSEP "fault_migrated"),
 				med(mo SUBSEP n SUBSEP "kthread_cpu"), med(mo SUBSEP n SUBSEP "kworker_cpu"),
 				med(mo SUBSEP n SUBSEP "passes_per_s"), med(mo SUBSEP n SUBSEP "overflow"),
 				(hf > 0 ? med(mo SUBSEP n SUBSEP "fault_cpu") * 1e9 / hf : 0)
+			if (probe)
+				printf " %12d %13d", med(mo SUBSEP n SUBSEP "probe_p99_us"), med(mo SUBSEP n SUBSEP "probe_p999_us")
+			printf "\n"
 		}
 		print ""
 		for (k = 2; k <= 3; k++) {

@@ -24,6 +24,10 @@
 # fault_migrated: pages migrated inside hint faults (numa_pages_migrated
 # not done by kmigrated); passes_per_s: the workloads' progress (full passes over their memory per
 # second, summed) while promotion was going on.
+# PROBE=1 adds probe_p50_us, probe_p99_us, probe_p999_us: the latency of a
+# latency-sensitive task (tests/bin/latprobe: PROBE_MIB MiB (16) on the top
+# tier, one request of 16 random cache-line reads every PROBE_US µs (1000),
+# in a cgroup of its own) while the workloads are promoted.
 . "$CGTIER_TOP/tests/vm/lib/common.sh"
 . "$CGTIER_TOP/tests/vm/lib/copy-path.sh"
 
@@ -44,6 +48,7 @@ MIGRATOR=${MIGRATOR:-}
 # command, to $CGTIER_OUT/profile-MODE-NCG-RUN.txt: where the CPU time of
 # the fault path and of kmigrated goes.
 PROFILE=${PROFILE:-}
+PROBE=${PROBE:-} PROBE_MIB=${PROBE_MIB:-16} PROBE_US=${PROBE_US:-1000}
 [ -z "$PROFILE" ] || command -v perf >/dev/null || fail "PROFILE=1 needs perf (linux-perf)"
 # Subsets, for benchmarks that reuse this one (bench/copy-offload.sh).
 NCGS=${NCGS:-1 4 16}
@@ -142,6 +147,13 @@ one_run() { # MODE NCG RUN
 		done
 		i=$((i + 1))
 	done
+	probe_pid=
+	if [ -n "$PROBE" ]; then
+		[ -d "$CG/benchprobe" ] || cg_create benchprobe >/dev/null
+		start_bg /tmp/probe.out ready "$BIN/latprobe" -s "$PROBE_MIB" -i "$PROBE_US" \
+			-t 600 -c "$CG/benchprobe" -p /tmp/bench-go
+		probe_pid=$bgpid
+	fi
 	sync
 	p0=$(stat_get /proc/vmstat pgpromote_success) || exit 1
 	m0=$(stat_get /proc/vmstat numa_pages_migrated) || exit 1
@@ -171,6 +183,14 @@ one_run() { # MODE NCG RUN
 			fail "perf report failed"
 		rm -f "$prof" "$prof.log"
 	fi
+	probe=
+	if [ -n "$probe_pid" ]; then
+		kill -TERM "$probe_pid"
+		wait "$probe_pid" || fail "latprobe: $(cat /tmp/probe.out)"
+		probe=$(awk '/^latprobe/ { printf " probe_p50_us=%s probe_p99_us=%s probe_p999_us=%s", \
+			substr($3, 8), substr($4, 8), substr($5, 9) }' /tmp/probe.out)
+		[ -n "$probe" ] || fail "latprobe printed no result: $(cat /tmp/probe.out)"
+	fi
 	k1=$(kthread_ticks)
 	w1=$(kthread_ticks '^kworker/')
 	h1=$(stat_get /proc/vmstat numa_hint_faults) || exit 1
@@ -181,7 +201,7 @@ one_run() { # MODE NCG RUN
 	cat /tmp/bench*.log | awk -v mode="$mode" -v n="$n" -v run="$run" \
 		-v kt="$(( k1 - k0 ))" -v wt="$(( w1 - w0 ))" -v hf="$(( h1 - h0 ))" \
 		-v hz="$hz" -v prom="$((p1 - p0))" \
-		-v fm="$(( (m1 - m0) - (a1 - a0) ))" -v ov="$((o1 - o0))" '
+		-v fm="$(( (m1 - m0) - (a1 - a0) ))" -v ov="$((o1 - o0))" -v probe="$probe" '
 		/^final/ {
 			for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 			if (v["node1"] > 0) left += v["node1"]
@@ -190,14 +210,15 @@ one_run() { # MODE NCG RUN
 		}
 		END {
 			if (done != n) { print "FAIL: " n - done " workloads did not finish"; exit 1 }
-			printf "RESULT mode=%s ncg=%d run=%d time=%.2f fault_cpu=%.3f kthread_cpu=%.3f kworker_cpu=%.3f hint_faults=%d passes_per_s=%.2f promoted=%d fault_migrated=%d left=%d overflow=%d\n",
-				mode, n, run, t, st, kt / hz, wt / hz, hf, pps, prom, fm, left, ov
+			printf "RESULT mode=%s ncg=%d run=%d time=%.2f fault_cpu=%.3f kthread_cpu=%.3f kworker_cpu=%.3f hint_faults=%d passes_per_s=%.2f promoted=%d fault_migrated=%d left=%d overflow=%d%s\n",
+				mode, n, run, t, st, kt / hz, wt / hz, hf, pps, prom, fm, left, ov, probe
 		}' || exit 1
 	i=0
 	while [ $i -lt "$n" ]; do
 		[ -d "$CG/bench$i" ] && rmdir "$CG/bench$i"
 		i=$((i + 1))
 	done
+	[ -d "$CG/benchprobe" ] && rmdir "$CG/benchprobe"
 	CG_MADE=
 }
 
