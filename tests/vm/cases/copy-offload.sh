@@ -1,5 +1,5 @@
 #!/bin/sh
-# Copy offload for page migration (kernel/patches/0018..0027), on the
+# Copy offload for page migration (kernel/patches/0017..0026), on the
 # patched kernel: move_pages() over pages filled with a distinct pattern
 # per 8-byte word, moved node 0 -> 1 -> 0 ..., every word checked after
 # every move (tests/bin/pagemove.c), with each copy path:

@@ -59,8 +59,8 @@ timeout 600 stdbuf -oL -eL "$st/mm/migration" >"$CGTIER_OUT/migration.log" 2>&1
 ktap_results migration <"$CGTIER_OUT/migration.log" >>"$now"
 echo 0 >/proc/sys/vm/nr_hugepages
 
-# mm/migration again with each copy-offload migrator (kernel/patches/0019,
-# 0025, 0026) copying the batches of move_pages() (reason
+# mm/migration again with each copy-offload migrator (kernel/patches/0018,
+# 0024, 0025) copying the batches of move_pages() (reason
 # syscall_or_cpuset): results are "migration@mtcopy/NAME" and
 # "migration@dcbm/NAME", held to the baseline of "migration/NAME". The
 # hugetlb cases are left out: hugetlb migration never batch-copies. The
