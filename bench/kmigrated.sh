@@ -7,9 +7,10 @@
 # cgroup (batches mixing every workload's pages), kmigrated reniced. The
 # guest's cpu controller is off for the run (tests/vm/bench/promote.sh).
 #   bench/kmigrated.sh            (RUNS=3 TOTAL=512 by default)
-# Subsets and tunables: NCGS="1 4 16", MODES="sync async asyncn mixed",
-# QUEUE_LEN, BATCH_SIZE (kmigrated/queue_len, batch_size for the run;
-# default the kernel's); THREADS=N workloads of N threads each (default
+# Subsets and tunables: NCGS="1 4 16", MODES="sync async asyncn mixed
+# nohelp" (nohelp: async with kmigrated/help_pages=0, the threads alone),
+# QUEUE_LEN, BATCH_SIZE, HELP_PAGES (kmigrated/queue_len, batch_size,
+# help_pages for the run; default the kernel's); THREADS=N workloads of N threads each (default
 # 1) and MIGRATOR=mtcopyN|dcbm (kmigrated's copy path in the async modes),
 # see tests/vm/bench/promote.sh. PROFILE=1 also writes a perf profile of
 # every run (build/vm/bench-kmigrated/profile-MODE-NCG-RUN.txt). PROBE=1
@@ -26,6 +27,7 @@ VM_APPEND="CGTIER_TEST_TIMEOUT=2900 ${VM_APPEND:-}" \
 	bench_vm kmigrated promote env RUNS="${RUNS:-3}" TOTAL="${TOTAL:-512}" \
 	NICE="${NICE:--10}" ${NCGS:+"NCGS='$NCGS'"} ${MODES:+"MODES='$MODES'"} \
 	${QUEUE_LEN:+"QUEUE_LEN=$QUEUE_LEN"} ${BATCH_SIZE:+"BATCH_SIZE=$BATCH_SIZE"} \
+	${HELP_PAGES:+"HELP_PAGES=$HELP_PAGES"} \
 	THREADS="${THREADS:-1}" ${MIGRATOR:+"MIGRATOR=$MIGRATOR"} ${PROFILE:+"PROFILE=$PROFILE"} \
 	${PROBE:+"PROBE=$PROBE"} "$top/tests/vm/bench/promote.sh"
 grep '^RESULT' "$bench_log" >"$out/kmigrated.results"
@@ -45,17 +47,18 @@ awk '
 		}
 	}
 	END {
-		split("sync async asyncn mixed", modes, " ")
-		printf "%-5s %-6s %9s %9s %13s %15s %15s %14s %10s %9s %12s", "ncg", "mode", "time(s)", "MiB/s", "fault_cpu(s)", "fault_migrated", "kthread_cpu(s)", "kworker_cpu(s)", "passes/s", "overflow", "ns/hintfault"
+		nm = split("sync async asyncn mixed nohelp", modes, " ")
+		printf "%-5s %-6s %9s %9s %13s %15s %9s %15s %14s %10s %9s %12s", "ncg", "mode", "time(s)", "MiB/s", "fault_cpu(s)", "fault_migrated", "helped", "kthread_cpu(s)", "kworker_cpu(s)", "passes/s", "overflow", "ns/hintfault"
 		printf probe ? " %12s %13s\n" : "\n", "probe_p99(us)", "probe_p999(us)"
-		for (n = 1; n <= 16; n *= 4) for (k = 1; k <= 4; k++) {
+		for (n = 1; n <= 16; n *= 4) for (k = 1; k <= nm; k++) {
 			mo = modes[k]
 			if (!cnt[mo SUBSEP n SUBSEP "time"]) continue
 			t = med(mo SUBSEP n SUBSEP "time")
 			hf = med(mo SUBSEP n SUBSEP "hint_faults")
-			printf "%-5d %-6s %9.2f %9.1f %13.3f %15d %15.3f %14.3f %10.2f %9d %12d", n, mo, t,
+			printf "%-5d %-6s %9.2f %9.1f %13.3f %15d %9d %15.3f %14.3f %10.2f %9d %12d", n, mo, t,
 				med(mo SUBSEP n SUBSEP "promoted") / 256 / t,
 				med(mo SUBSEP n SUBSEP "fault_cpu"), med(mo SUBSEP n SUBSEP "fault_migrated"),
+				med(mo SUBSEP n SUBSEP "helped"),
 				med(mo SUBSEP n SUBSEP "kthread_cpu"), med(mo SUBSEP n SUBSEP "kworker_cpu"),
 				med(mo SUBSEP n SUBSEP "passes_per_s"), med(mo SUBSEP n SUBSEP "overflow"),
 				(hf > 0 ? med(mo SUBSEP n SUBSEP "fault_cpu") * 1e9 / hf : 0)
@@ -64,9 +67,10 @@ awk '
 			printf "\n"
 		}
 		print ""
-		for (k = 2; k <= 3; k++) {
+		for (k = 2; k <= nm; k++) {
 			mo = modes[k]
-			label = mo == "async" ? "kmigrated at nice 0" : "kmigrated reniced"
+			if (mo == "mixed") continue
+			label = mo == "async" ? "kmigrated at nice 0" : mo == "asyncn" ? "kmigrated reniced" : "threads alone, nice 0"
 			for (n = 1; n <= 16; n *= 4) {
 				if (!cnt[mo SUBSEP n SUBSEP "time"]) continue
 				ts = med("sync" SUBSEP n SUBSEP "time"); ta = med(mo SUBSEP n SUBSEP "time")

@@ -54,7 +54,7 @@ if [ "$what" = all ] || [ "$what" = vm ]; then
 	stage tools build tools make -s vm-tools userspace
 	stage selftests-build build selftests scripts/build-selftests.sh
 	if [ "$stage_failed" != "$before_build" ]; then
-		for vm_stage in harness vm offload fault hotplug topology control damos nomemcg pin upstream; do
+		for vm_stage in harness vm offload fault hotplug topology control help damos nomemcg pin upstream; do
 			echo "SKIP vm-stage/$vm_stage (a build stage failed)" >>"$CGTIER_RESULTS"
 		done
 	else
@@ -74,6 +74,8 @@ if [ "$what" = all ] || [ "$what" = vm ]; then
 		# Promotion control on two lower-tier nodes: a boot of its own
 		# with node 2 added (docs/TESTBED.md).
 		stage control env VM_NODE2_MB=1024 VM_APPEND=kmemleak=on tests/vm/run-vm.sh -n control tests/vm/plans/control.plan
+		# Faulting tasks helping a starved kmigrated, on the same bed.
+		stage help env VM_NODE2_MB=1024 VM_APPEND=kmemleak=on tests/vm/run-vm.sh -n help tests/vm/plans/help.plan
 		# The daemon's damos kernel backend: a boot of its own with NUMA
 		# balancing off from the start (DAMOS must be the only promoter).
 		# Multi-threaded TCG, as bench/promotion-damos.sh: the kdamond gets

@@ -54,7 +54,7 @@ static const char *const stat_keys[] = {
 	"candidates", "queued", "promoted", "throttled", "waited",
 	"dropped_overflow", "dropped_nomem", "dropped_stale", "dropped_offline",
 	"failed_isolate", "failed_migrate", "batches", "copied_cpu",
-	"copied_offload",
+	"copied_offload", "helped",
 };
 
 /* A write that must be accepted, and what the file reads afterwards. */

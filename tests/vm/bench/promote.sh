@@ -8,11 +8,15 @@
 # emulator hits every mode alike. The cost of partitioning batches by
 # memcg: "mixed" runs the same 4 or 16 workloads as asyncn but all in one
 # cgroup, so kmigrated's batches mix pages of every workload, as a design
-# without per-memcg queues would; ncg then counts workloads.
+# without per-memcg queues would; ncg then counts workloads. "nohelp" is
+# async with kmigrated/help_pages=0: the threads alone promote, as before
+# faulting tasks helped with their cgroup's backlog (the other async modes
+# run with the kernel's default help_pages).
 # Prints one line per run:
-#   RESULT mode=sync|async|asyncn|mixed ncg=N run=I time=S fault_cpu=S kthread_cpu=S
-#          kworker_cpu=S hint_faults=N passes_per_s=X promoted=PAGES
-#          fault_migrated=PAGES left=PAGES overflow=CANDIDATES
+#   RESULT mode=sync|async|asyncn|mixed|nohelp ncg=N run=I time=S fault_cpu=S
+#          kthread_cpu=S kworker_cpu=S hint_faults=N passes_per_s=X
+#          promoted=PAGES fault_migrated=PAGES helped=PAGES left=PAGES
+#          overflow=CANDIDATES
 # time: until every page is on node 0 (slowest workload); fault_cpu: system
 # time of the workloads' touch loops (hint faults, and in sync mode the
 # migrations done in them); kthread_cpu: CPU time of the kmigrated threads;
@@ -22,8 +26,11 @@
 # (numa_hint_faults), so fault_cpu / hint_faults is the fault path's cost
 # per hint fault;
 # fault_migrated: pages migrated inside hint faults (numa_pages_migrated
-# not done by kmigrated); passes_per_s: the workloads' progress (full passes over their memory per
-# second, summed) while promotion was going on.
+# not done by kmigrated); helped: pages the workloads promoted in task
+# work, helping with their cgroup's backlog (memory.promotion.stat helped;
+# part of kmigrated_promoted, not of fault_migrated, and their CPU time is
+# in fault_cpu); passes_per_s: the workloads' progress (full passes over
+# their memory per second, summed) while promotion was going on.
 # PROBE=1 adds probe_p50_us, probe_p99_us, probe_p999_us: the latency of a
 # latency-sensitive task (tests/bin/latprobe: PROBE_MIB MiB (16) on the top
 # tier, one request of 16 random cache-line reads every PROBE_US µs (1000),
@@ -58,6 +65,11 @@ K=/sys/kernel/mm/kmigrated
 # QUEUE_LEN, BATCH_SIZE: kmigrated/queue_len, batch_size for the run
 # (restored after).
 qlen0=$(cat "$K/queue_len") batch0=$(cat "$K/batch_size")
+help0=$(cat "$K/help_pages" 2>/dev/null) || help0=
+# HELP_PAGES: kmigrated/help_pages for the async modes but nohelp
+# (default: the kernel's), restored after.
+help_run=${HELP_PAGES:-$help0}
+[ -z "${HELP_PAGES:-}" ] || [ -n "$help0" ] || fail "HELP_PAGES: the kernel has no $K/help_pages"
 if [ -n "${QUEUE_LEN:-}" ]; then
 	echo "$QUEUE_LEN" >"$K/queue_len" || fail "cannot set queue_len to $QUEUE_LEN"
 fi
@@ -117,6 +129,12 @@ one_run() { # MODE NCG RUN
 	sync) echo 0 >"$K/enabled" ;;
 	*) echo 1 >"$K/enabled" ;;
 	esac
+	if [ "$mode" = nohelp ]; then
+		[ -n "$help0" ] || fail "mode nohelp: the kernel has no $K/help_pages"
+		echo 0 >"$K/help_pages"
+	elif [ -n "$help0" ]; then
+		echo "$help_run" >"$K/help_pages" || fail "cannot set help_pages to $help_run"
+	fi
 	if [ -n "$MIGRATOR" ]; then
 		case $mode in
 		sync) copy_path upstream ;;
@@ -198,10 +216,16 @@ one_run() { # MODE NCG RUN
 	m1=$(stat_get /proc/vmstat numa_pages_migrated) || exit 1
 	a1=$(stat_get /proc/vmstat kmigrated_promoted) || exit 1
 	o1=$(stat_get /proc/vmstat kmigrated_dropped_overflow) || exit 1
+	helped=0
+	for d in "$CG"/bench[0-9]*; do
+		v=$(stat_get "$d/memory.promotion.stat" helped 2>/dev/null) || v=0
+		helped=$((helped + v))
+	done
 	cat /tmp/bench*.log | awk -v mode="$mode" -v n="$n" -v run="$run" \
 		-v kt="$(( k1 - k0 ))" -v wt="$(( w1 - w0 ))" -v hf="$(( h1 - h0 ))" \
 		-v hz="$hz" -v prom="$((p1 - p0))" \
-		-v fm="$(( (m1 - m0) - (a1 - a0) ))" -v ov="$((o1 - o0))" -v probe="$probe" '
+		-v fm="$(( (m1 - m0) - (a1 - a0) ))" -v ov="$((o1 - o0))" -v probe="$probe" \
+		-v helped="$helped" '
 		/^final/ {
 			for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 			if (v["node1"] > 0) left += v["node1"]
@@ -210,8 +234,8 @@ one_run() { # MODE NCG RUN
 		}
 		END {
 			if (done != n) { print "FAIL: " n - done " workloads did not finish"; exit 1 }
-			printf "RESULT mode=%s ncg=%d run=%d time=%.2f fault_cpu=%.3f kthread_cpu=%.3f kworker_cpu=%.3f hint_faults=%d passes_per_s=%.2f promoted=%d fault_migrated=%d left=%d overflow=%d%s\n",
-				mode, n, run, t, st, kt / hz, wt / hz, hf, pps, prom, fm, left, ov, probe
+			printf "RESULT mode=%s ncg=%d run=%d time=%.2f fault_cpu=%.3f kthread_cpu=%.3f kworker_cpu=%.3f hint_faults=%d passes_per_s=%.2f promoted=%d fault_migrated=%d helped=%d left=%d overflow=%d%s\n",
+				mode, n, run, t, st, kt / hz, wt / hz, hf, pps, prom, fm, helped, left, ov, probe
 		}' || exit 1
 	i=0
 	while [ $i -lt "$n" ]; do
@@ -233,6 +257,7 @@ while [ $r -le "$RUNS" ]; do
 	r=$((r + 1))
 done
 [ -z "$MIGRATOR" ] || copy_path upstream
+[ -z "$help0" ] || echo "$help0" >"$K/help_pages"
 echo 1 >"$K/enabled"
 echo "$qlen0" >"$K/queue_len"
 echo "$batch0" >"$K/batch_size"
