@@ -180,11 +180,15 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: hotmem -s MIB [-t SECONDS] [-c CGROUP_DIR] [-n NODE] [-H] [-u PCT]\n"
-		"              [-i INTERVAL_MS] [-f FLUSH_MS] [-p STARTFILE [-S]] [-T THREADS]\n"
+		"              [-i INTERVAL_MS] [-I CHECK_MS] [-f FLUSH_MS] [-p STARTFILE [-S]]\n"
+		"              [-T THREADS]\n"
 		"  -s  size in MiB (or NK)    -t  seconds to keep touching (10)\n"
 		"  -c  cgroup to join first   -n  node to start on (1)\n"
 		"  -H  use THP (2 MiB folios) -u  stop when PCT%% are on node 0\n"
 		"  -i  report interval (1000) -p  wait for SIGCONT-free start file\n"
+		"  -I  with -u, once within 10 points of PCT, check every CHECK_MS\n"
+		"      (0: after every pass) instead of every report interval, so\n"
+		"      that the time the target is reached is known to about a pass\n"
 		"  -f  flush the TLB every FLUSH_MS ms while touching (off)\n"
 		"  -S  no NUMA scanning of the memory before the start\n"
 		"  -T  touch from THREADS threads (1)\n");
@@ -195,6 +199,7 @@ int main(int argc, char **argv)
 {
 	unsigned long size = 0, npages, i;
 	double seconds = 10, interval = 1.0, until = 0, flush = 0, t0, last, t;
+	double check = -1, every, printed;
 	double next_flush = 0;
 	const char *cgroup = NULL, *startfile = NULL;
 	int node = 1, thp = 0, noscan = 0, threads = 1, opt, r;
@@ -204,7 +209,7 @@ int main(int argc, char **argv)
 	struct rusage ru0, ru1;
 	char *mem;
 
-	while ((opt = getopt(argc, argv, "s:t:c:n:Hu:i:p:f:ST:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:c:n:Hu:i:I:p:f:ST:")) != -1) {
 		switch (opt) {
 		case 's': size = parse_size(optarg); break;
 		case 't': seconds = atof(optarg); break;
@@ -213,6 +218,7 @@ int main(int argc, char **argv)
 		case 'H': thp = 1; break;
 		case 'u': until = atof(optarg); break;
 		case 'i': interval = atof(optarg) / 1000.0; break;
+		case 'I': check = atof(optarg) / 1000.0; break;
 		case 'p': startfile = optarg; break;
 		case 'f': flush = atof(optarg) / 1000.0; break;
 		case 'S': noscan = 1; break;
@@ -221,7 +227,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!size || node < 0 || node > 6 || (noscan && !startfile) ||
-	    threads < 1 || threads > 64)
+	    threads < 1 || threads > 64 || (check >= 0 && until <= 0))
 		usage();
 	if (cgroup) {
 		r = join_cgroup(cgroup);
@@ -305,7 +311,8 @@ int main(int argc, char **argv)
 	}
 
 	getrusage(RUSAGE_SELF, &ru0);
-	t0 = last = now();
+	t0 = last = printed = now();
+	every = interval;
 	for (;;) {
 		if (flush > 0) {
 			for (i = 0; i < npages; i++) {
@@ -321,17 +328,25 @@ int main(int argc, char **argv)
 		}
 		passes++;
 		t = now();
-		if (t - last >= interval || t - t0 >= seconds) {
+		if (t - last >= every || t - t0 >= seconds) {
+			int reached, done;
+
 			last = t;
 			if (placement(mem, npages, -1, count, 8) < 0)
 				return 1;
-			printf("t=%.2f node0=%ld node1=%ld passes=%lu\n", t - t0,
-			       count[0], count[1], passes);
-			fflush(stdout);
-			if (until > 0 && count[0] * 100.0 >= until * npages)
+			reached = until > 0 && count[0] * 100.0 >= until * npages;
+			done = reached || t - t0 >= seconds;
+			/* Finer checks near the target print at the usual pace. */
+			if (done || t - printed >= interval) {
+				printed = t;
+				printf("t=%.2f node0=%ld node1=%ld passes=%lu\n", t - t0,
+				       count[0], count[1], passes);
+				fflush(stdout);
+			}
+			if (done)
 				break;
-			if (t - t0 >= seconds)
-				break;
+			if (check >= 0 && count[0] * 100.0 >= (until - 10) * npages)
+				every = check;
 		}
 	}
 	t = now();

@@ -16,8 +16,10 @@
 #   RESULT mode=sync|async|asyncn|mixed|nohelp ncg=N run=I time=S fault_cpu=S
 #          kthread_cpu=S kworker_cpu=S hint_faults=N passes_per_s=X
 #          promoted=PAGES fault_migrated=PAGES helped=PAGES left=PAGES
-#          overflow=CANDIDATES
-# time: until every page is on node 0 (slowest workload); fault_cpu: system
+#          overflow=CANDIDATES waited=PAGES idle_cpu=S time_mean=S
+#          ctxt=SWITCHES
+# time: until every page is on node 0 (slowest workload; time_mean: the
+# mean over the workloads); fault_cpu: system
 # time of the workloads' touch loops (hint faults, and in sync mode the
 # migrations done in them); kthread_cpu: CPU time of the kmigrated threads;
 # kworker_cpu: CPU time of all kworkers (kmigrated's drain work, which
@@ -29,8 +31,14 @@
 # not done by kmigrated); helped: pages the workloads promoted in task
 # work, helping with their cgroup's backlog (memory.promotion.stat helped;
 # part of kmigrated_promoted, not of fault_migrated, and their CPU time is
-# in fault_cpu); passes_per_s: the workloads' progress (full passes over
+# in fault_cpu); waited: pages whose hint fault found its CPU's staging
+# buffer full and slept a tick (memory.promotion.stat waited); idle_cpu:
+# CPU time the guest's CPUs spent idle during the run (/proc/stat), which
+# the workloads left unused; ctxt: context switches of all CPUs during the
+# run (/proc/stat); passes_per_s: the workloads' progress (full passes over
 # their memory per second, summed) while promotion was going on.
+# The workloads' own logs (placement every 250 ms) are kept in
+# $CGTIER_OUT/wl-MODE-NCG-RUN/.
 # PROBE=1 adds probe_p50_us, probe_p99_us, probe_p999_us: the latency of a
 # latency-sensitive task (tests/bin/latprobe: PROBE_MIB MiB (16) on the top
 # tier, one request of 16 random cache-line reads every PROBE_US µs (1000),
@@ -121,6 +129,10 @@ kthread_ticks() { # [PATTERN]: CPU ticks of the threads whose name matches
 	done
 	echo "$t"
 }
+# CPU ticks all CPUs spent idle (the idle and iowait columns of /proc/stat)
+idle_ticks() {
+	awk '$1 == "cpu" { print $5 + $6; exit }' /proc/stat
+}
 hz=$(getconf CLK_TCK)
 
 one_run() { # MODE NCG RUN
@@ -152,7 +164,11 @@ one_run() { # MODE NCG RUN
 		c=$i
 		[ "$mode" = mixed ] && c=0
 		[ -d "$CG/bench$c" ] || cg_create "bench$c" >/dev/null
-		"$BIN/hotmem" -S -T "$THREADS" -s "$mib" -t 120 -u 100 -i 250 -c "$CG/bench$c" \
+		# -I 0: within 10 % of the end, placement is checked after every
+		# pass, not every 250 ms: kmigrated completes a workload a little
+		# after its last hint fault, sync promotion in it, and a 250 ms
+		# check charged the former up to a whole interval more.
+		"$BIN/hotmem" -S -T "$THREADS" -s "$mib" -t 120 -u 100 -i 250 -I 0 -c "$CG/bench$c" \
 			-p /tmp/bench-go >"/tmp/bench$i.log" 2>&1 &
 		pids="$pids $!"
 		i=$((i + 1))
@@ -180,6 +196,8 @@ one_run() { # MODE NCG RUN
 	k0=$(kthread_ticks)
 	w0=$(kthread_ticks '^kworker/')
 	h0=$(stat_get /proc/vmstat numa_hint_faults) || exit 1
+	i0=$(idle_ticks)
+	c0=$(stat_get /proc/stat ctxt) || exit 1
 	if [ -n "$PROFILE" ]; then
 		prof=$CGTIER_SCRATCH/perf-$mode-$n-$run.data
 		perf record -q -e cpu-clock -F 2000 -a -o "$prof" >"$prof.log" 2>&1 &
@@ -209,6 +227,8 @@ one_run() { # MODE NCG RUN
 			substr($3, 8), substr($4, 8), substr($5, 9) }' /tmp/probe.out)
 		[ -n "$probe" ] || fail "latprobe printed no result: $(cat /tmp/probe.out)"
 	fi
+	i1=$(idle_ticks)
+	c1=$(stat_get /proc/stat ctxt) || exit 1
 	k1=$(kthread_ticks)
 	w1=$(kthread_ticks '^kworker/')
 	h1=$(stat_get /proc/vmstat numa_hint_faults) || exit 1
@@ -216,26 +236,32 @@ one_run() { # MODE NCG RUN
 	m1=$(stat_get /proc/vmstat numa_pages_migrated) || exit 1
 	a1=$(stat_get /proc/vmstat kmigrated_promoted) || exit 1
 	o1=$(stat_get /proc/vmstat kmigrated_dropped_overflow) || exit 1
-	helped=0
+	# Each workload's placement over time, for a look at how runs end
+	mkdir -p "$CGTIER_OUT/wl-$mode-$n-$run"
+	cp /tmp/bench*.log "$CGTIER_OUT/wl-$mode-$n-$run/"
+	helped=0 waited=0
 	for d in "$CG"/bench[0-9]*; do
 		v=$(stat_get "$d/memory.promotion.stat" helped 2>/dev/null) || v=0
 		helped=$((helped + v))
+		v=$(stat_get "$d/memory.promotion.stat" waited 2>/dev/null) || v=0
+		waited=$((waited + v))
 	done
 	cat /tmp/bench*.log | awk -v mode="$mode" -v n="$n" -v run="$run" \
 		-v kt="$(( k1 - k0 ))" -v wt="$(( w1 - w0 ))" -v hf="$(( h1 - h0 ))" \
 		-v hz="$hz" -v prom="$((p1 - p0))" \
 		-v fm="$(( (m1 - m0) - (a1 - a0) ))" -v ov="$((o1 - o0))" -v probe="$probe" \
-		-v helped="$helped" '
+		-v helped="$helped" -v waited="$waited" -v idle="$(( i1 - i0 ))" -v ctxt="$(( c1 - c0 ))" '
 		/^final/ {
 			for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 			if (v["node1"] > 0) left += v["node1"]
 			if (v["elapsed"] > t) t = v["elapsed"]
+			tsum += v["elapsed"]
 			st += v["stime"]; pps += v["passes"] / v["elapsed"]; done++
 		}
 		END {
 			if (done != n) { print "FAIL: " n - done " workloads did not finish"; exit 1 }
-			printf "RESULT mode=%s ncg=%d run=%d time=%.2f fault_cpu=%.3f kthread_cpu=%.3f kworker_cpu=%.3f hint_faults=%d passes_per_s=%.2f promoted=%d fault_migrated=%d helped=%d left=%d overflow=%d%s\n",
-				mode, n, run, t, st, kt / hz, wt / hz, hf, pps, prom, fm, helped, left, ov, probe
+			printf "RESULT mode=%s ncg=%d run=%d time=%.2f fault_cpu=%.3f kthread_cpu=%.3f kworker_cpu=%.3f hint_faults=%d passes_per_s=%.2f promoted=%d fault_migrated=%d helped=%d left=%d overflow=%d waited=%d idle_cpu=%.3f time_mean=%.2f ctxt=%d%s\n",
+				mode, n, run, t, st, kt / hz, wt / hz, hf, pps, prom, fm, helped, left, ov, waited, idle / hz, tsum / n, ctxt, probe
 		}' || exit 1
 	i=0
 	while [ $i -lt "$n" ]; do
