@@ -10,11 +10,11 @@
 # memory onlined later stayed synchronous, and a node that lost its memory
 # kept its thread and queues.
 . "$CGTIER_TOP/tests/vm/lib/common.sh"
+. "$CGTIER_TOP/tests/vm/lib/hotplug.sh"
 
 KM=/sys/kernel/mm/kmigrated
 HOTMEM=${HOTMEM:-$BIN/hotmem}
 MIB=${MIB:-32} SECS=${SECS:-10}
-N1=/sys/devices/system/node/node1
 need_kmigrated
 [ -x "$HOTMEM" ] || fail "no hotmem at $HOTMEM (make vm-tools)"
 [ -d /sys/devices/system/memory ] || skip "kernel without memory hotplug"
@@ -24,22 +24,6 @@ pages=$((MIB * 256))
 cleanup() { kill_jobs; numab_off; cg_cleanup; }
 trap cleanup EXIT
 
-blocks() { ls -d $N1/memory[0-9]*; }
-# set_blocks STATE: put every memory block of node 1 in STATE
-# (online_movable or offline), failing on one that still refuses after a
-# few tries (offlining migrates the pages away, which a page in flight can
-# briefly hold up).
-set_blocks() {
-	for b in $(blocks); do
-		for i in 1 2 3 4 5; do
-			[ "$(cat $b/state)" = "${1%_movable}" ] && break
-			echo "$1" >$b/state 2>/dev/null && break
-			sleep 1
-		done
-		[ "$(cat $b/state)" = "${1%_movable}" ] || fail "$b: cannot go $1 ($(cat $b/state))"
-	done
-}
-has_memory() { grep -qE "(^|,|-)1($|,|-)" /sys/devices/system/node/has_memory; }
 thread() { pgrep -x kmigrated1 >/dev/null; }
 V() { stat_get /proc/vmstat "$1" || exit 1; }
 
@@ -83,17 +67,8 @@ cg_create kmhp_b
 # still queued when the node goes (with a limit above 0 it would drop them
 # as stale while offlining moves their pages away).
 echo 0 >$CG/kmhp_b/memory.promotion.max || fail "cannot set memory.promotion.max"
-start=/tmp/kmigrated-hotplug.start
-rm -f $start
-start_bg /tmp/kmigrated-hotplug.log moved "$HOTMEM" -s "$MIB" -t 300 -c "$CG/kmhp_b" -i 1000 -S -p $start
-jobs_="$bgpid"
-touch $start
-i=0
-until [ "$(stat_get $CG/kmhp_b/memory.promotion.stat queued)" -ge 1000 ]; do
-	i=$((i + 1))
-	[ $i -le 300 ] || fail "no candidates queued for kmhp_b: $(tr '\n' ' ' <$CG/kmhp_b/memory.promotion.stat)"
-	sleep 0.1
-done
+held_start kmigrated-hotplug "$HOTMEM" -s "$MIB" -t 300 -c "$CG/kmhp_b" -i 1000
+stat_until kmhp_b queued 1000
 q=$(stat_get $CG/kmhp_b/memory.promotion.stat queued) || exit 1
 d0=$(V kmigrated_dropped_offline)
 set_blocks offline
