@@ -41,6 +41,10 @@ awk '
 	{
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		if ("probe_p99_us" in v) probe = 1
+		# Promotion CPU (system time of the workloads, the threads, the
+		# kworkers) per promoted GiB, per run
+		if (v["promoted"] > 0)
+			v["cpu_gib"] = (v["fault_cpu"] + v["kthread_cpu"] + v["kworker_cpu"]) * 262144 / v["promoted"]
 		for (m in v) if (m != "mode" && m != "ncg" && m != "run") {
 			key = v["mode"] SUBSEP v["ncg"] SUBSEP m
 			val[key, ++cnt[key]] = v[m]
@@ -48,19 +52,19 @@ awk '
 	}
 	END {
 		nm = split("sync async asyncn mixed nohelp", modes, " ")
-		printf "%-5s %-6s %9s %9s %13s %15s %9s %15s %14s %10s %9s %12s", "ncg", "mode", "time(s)", "MiB/s", "fault_cpu(s)", "fault_migrated", "helped", "kthread_cpu(s)", "kworker_cpu(s)", "passes/s", "overflow", "ns/hintfault"
+		printf "%-5s %-6s %9s %9s %13s %15s %9s %15s %14s %11s %10s %9s %12s", "ncg", "mode", "time(s)", "MiB/s", "fault_cpu(s)", "fault_migrated", "helped", "kthread_cpu(s)", "kworker_cpu(s)", "cpu/GiB(s)", "passes/s", "overflow", "ns/hintfault"
 		printf probe ? " %12s %13s\n" : "\n", "probe_p99(us)", "probe_p999(us)"
 		for (n = 1; n <= 16; n *= 4) for (k = 1; k <= nm; k++) {
 			mo = modes[k]
 			if (!cnt[mo SUBSEP n SUBSEP "time"]) continue
 			t = med(mo SUBSEP n SUBSEP "time")
 			hf = med(mo SUBSEP n SUBSEP "hint_faults")
-			printf "%-5d %-6s %9.2f %9.1f %13.3f %15d %9d %15.3f %14.3f %10.2f %9d %12d", n, mo, t,
+			printf "%-5d %-6s %9.2f %9.1f %13.3f %15d %9d %15.3f %14.3f %11.2f %10.2f %9d %12d", n, mo, t,
 				med(mo SUBSEP n SUBSEP "promoted") / 256 / t,
 				med(mo SUBSEP n SUBSEP "fault_cpu"), med(mo SUBSEP n SUBSEP "fault_migrated"),
 				med(mo SUBSEP n SUBSEP "helped"),
 				med(mo SUBSEP n SUBSEP "kthread_cpu"), med(mo SUBSEP n SUBSEP "kworker_cpu"),
-				med(mo SUBSEP n SUBSEP "passes_per_s"), med(mo SUBSEP n SUBSEP "overflow"),
+				med(mo SUBSEP n SUBSEP "cpu_gib"), med(mo SUBSEP n SUBSEP "passes_per_s"), med(mo SUBSEP n SUBSEP "overflow"),
 				(hf > 0 ? med(mo SUBSEP n SUBSEP "fault_cpu") * 1e9 / hf : 0)
 			if (probe)
 				printf " %12d %13d", med(mo SUBSEP n SUBSEP "probe_p99_us"), med(mo SUBSEP n SUBSEP "probe_p999_us")
@@ -76,8 +80,9 @@ awk '
 				ts = med("sync" SUBSEP n SUBSEP "time"); ta = med(mo SUBSEP n SUBSEP "time")
 				ms = med("sync" SUBSEP n SUBSEP "fault_migrated"); ma = med(mo SUBSEP n SUBSEP "fault_migrated")
 				ps = med("sync" SUBSEP n SUBSEP "passes_per_s"); pa = med(mo SUBSEP n SUBSEP "passes_per_s")
-				printf "kmigrated (%s): %2d cgroup(s): throughput async/sync %.2fx (goal >= 1.5x), pages migrated in faults sync %d / async %d (goal >= 5x fewer), workload progress async/sync %.2fx\n",
-					label, n, ts / ta, ms, ma, (ps > 0 ? pa / ps : 0)
+				cs = med("sync" SUBSEP n SUBSEP "cpu_gib"); ca = med(mo SUBSEP n SUBSEP "cpu_gib")
+				printf "kmigrated (%s): %2d cgroup(s): throughput async/sync %.2fx (goal >= %s), pages migrated in faults sync %d / async %d (goal >= 5x fewer), workload progress async/sync %.2fx, promotion CPU per GiB async/sync %.2fx\n",
+					label, n, ts / ta, (n == 1 ? "1.5x" : "1.0x"), ms, ma, (ps > 0 ? pa / ps : 0), (cs > 0 ? ca / cs : 0)
 			}
 			if (!cnt[mo SUBSEP 1 SUBSEP "time"] || !cnt[mo SUBSEP 16 SUBSEP "time"]) continue
 			t1 = med(mo SUBSEP 1 SUBSEP "time"); t16 = med(mo SUBSEP 16 SUBSEP "time")
