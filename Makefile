@@ -8,7 +8,7 @@
 #   make check-vm   harness self-tests + VM tests on the patched kernel
 #   make bench      benchmarks (see docs/BENCHMARKS.md)
 #   make bisect-check  build every prefix of the kernel series (hours; not in check)
-#   make check-kasan    copy-offload race tests on a KASAN kernel (not in check)
+#   make check-kasan    copy-offload races and hotplug on a KASAN kernel (not in check)
 #   make demo       build, boot the two-tier VM, show per-cgroup promotion
 #                   (KERNEL=base: on the unpatched kernel, through DAMOS)
 #   make kernel-base the unpatched base kernel into build/kernel-base/ (for

@@ -1,7 +1,10 @@
 #!/bin/bash
 # make check-kasan: build the KASAN kernel (scripts/kernel-build.sh --kasan,
 # build/kernel-kasan) and run the copy-offload race tests on it
-# (tests/vm/plans/kasan.plan): a use-after-free or out-of-bounds access
+# (tests/vm/plans/kasan.plan), then, in a boot of its own with node 1's
+# memory as a DIMM, the hotplug plan, which offlines a node while
+# kmigrated's helpers promote from its queues (tests/vm/plans/hotplug.plan):
+# a use-after-free or out-of-bounds access
 # that the test kernel would survive silently is a KASAN report there,
 # which the harness fails like any other splat. Not part of make check: a
 # configuration of its own that ccache cannot share (a cold build takes
@@ -24,6 +27,9 @@ else
 	# KASAN slows the guest down: give it twice the usual time.
 	tests/vm/run-vm.sh -k build/kernel-kasan/bzImage -t 1800 -n kasan \
 		tests/vm/plans/kasan.plan || ok=0
+	VM_NODE1_DIMM=1 VM_APPEND=memhp_default_state=offline \
+		tests/vm/run-vm.sh -k build/kernel-kasan/bzImage -t 1800 -n kasan-hotplug \
+		tests/vm/plans/hotplug.plan || ok=0
 fi
 p=$(grep -c '^PASS' "$CGTIER_RESULTS")
 f=$(grep -c '^FAIL' "$CGTIER_RESULTS")
