@@ -218,7 +218,11 @@ int main(int argc, char **argv)
 		case 'H': thp = 1; break;
 		case 'u': until = atof(optarg); break;
 		case 'i': interval = atof(optarg) / 1000.0; break;
-		case 'I': check = atof(optarg) / 1000.0; break;
+		case 'I':
+			check = atof(optarg) / 1000.0;
+			if (check < 0)
+				usage();
+			break;
 		case 'p': startfile = optarg; break;
 		case 'f': flush = atof(optarg) / 1000.0; break;
 		case 'S': noscan = 1; break;

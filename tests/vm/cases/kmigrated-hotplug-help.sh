@@ -4,9 +4,8 @@
 # node waits for the helpers (SRCU) before its queues and the node are
 # freed, and the filing work and the thread are gone before the queues
 # are: offlining node 1 under a workload that helps must stop kmigrated1,
-# leave nothing queued, every candidate accounted for once, the
-# workload running and its pages on a node with
-# memory, and no splat or leak. Onlined again, node 1 gets its thread
+# leave nothing queued, every candidate accounted for once, the workload
+# running, and no splat or leak. Onlined again, node 1 gets its thread
 # back. Same boot as kmigrated-hotplug (VM_NODE1_DIMM=1,
 # memhp_default_state=offline): runs after it, node 1 online or not.
 . "$CGTIER_TOP/tests/vm/lib/common.sh"
