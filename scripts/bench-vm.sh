@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Sourced by the benchmarks in bench/ that run in the test VM.
 #
-# bench_vm NAME CASE COMMAND...: boot the benchmark kernel once (the
+# bench_vm NAME CASE COMMAND...: build the test programs (make vm-tools),
+# then boot the benchmark kernel once (the
 # patched kernel without its debug checks, build/kernel-bench from
 # scripts/kernel-build.sh --bench, which make bench runs; KERNEL=path
 # overrides, e.g. build/kernel/bzImage for the test kernel) with a plan
@@ -28,6 +29,10 @@ bench_vm() {
 		exit 1
 	}
 	echo "$name: kernel $kernel ($(cat "$(dirname "$kernel")/version" 2>/dev/null))"
+	# The guest runs the test programs from the checkout (tests/bin):
+	# build them here, as make bench does, so that a benchmark started on
+	# its own does not fail in the guest for want of them.
+	make -s -C "$top" vm-tools || { echo "$name: make vm-tools failed" >&2; exit 1; }
 	plan=$out/$name.plan run=$out/$name.run
 	echo "$case $*" >"$plan"
 	if ! KERNEL=$kernel CGTIER_RESULTS='' "$top/tests/vm/run-vm.sh" -n "bench-$name" "$plan" >"$run" 2>&1; then
