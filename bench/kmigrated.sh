@@ -14,7 +14,10 @@
 # 1) and MIGRATOR=mtcopyN|dcbm (kmigrated's copy path in the async modes),
 # see tests/vm/bench/promote.sh. PROFILE=1 also writes a perf profile of
 # every run (build/vm/bench-kmigrated/profile-MODE-NCG-RUN.txt), which
-# bench/cpu-excl-copy.sh turns into CPU per page without the copy. PROBE=1
+# bench/cpu-excl-copy.sh turns into CPU per page without the copy;
+# PROFILE=2 records call graphs and context switches instead
+# (split-MODE-NCG-RUN.txt), which bench/promo-split.sh turns into
+# promotion's own CPU per page and who switches context where. PROBE=1
 # runs a latency probe (tests/bin/latprobe) beside the workloads and adds
 # its p99 and p99.9 request latency (µs) to the table.
 # Runs on the benchmark kernel (scripts/kernel-build.sh --bench).

@@ -61,8 +61,13 @@ MIGRATOR=${MIGRATOR:-}
 # PROFILE=1: sample every CPU with perf (cpu-clock: TCG has no PMU) while
 # promotion runs, and write one flat profile per run, kernel symbols by
 # command, to $CGTIER_OUT/profile-MODE-NCG-RUN.txt: where the CPU time of
-# the fault path and of kmigrated goes.
+# the fault path and of kmigrated goes. PROFILE=2 records call graphs and
+# every context switch instead and writes $CGTIER_OUT/split-MODE-NCG-RUN.txt
+# (tests/vm/bench/perf-split.awk): the CPU time of promotion itself, of
+# its page copy, and of what both modes pay alike (the hint faults, the
+# scanning that makes them), and who switches context where.
 PROFILE=${PROFILE:-}
+case "$PROFILE" in '' | 1 | 2) ;; *) fail "PROFILE=$PROFILE: 1 or 2" ;; esac
 PROBE=${PROBE:-} PROBE_MIB=${PROBE_MIB:-16} PROBE_US=${PROBE_US:-1000}
 [ -z "$PROFILE" ] || command -v perf >/dev/null || fail "PROFILE=1 needs perf (linux-perf)"
 # Subsets, for benchmarks that reuse this one (bench/copy-offload.sh).
@@ -200,7 +205,12 @@ one_run() { # MODE NCG RUN
 	c0=$(stat_get /proc/stat ctxt) || exit 1
 	if [ -n "$PROFILE" ]; then
 		prof=$CGTIER_SCRATCH/perf-$mode-$n-$run.data
-		perf record -q -e cpu-clock -F 2000 -a -o "$prof" >"$prof.log" 2>&1 &
+		if [ "$PROFILE" = 2 ]; then
+			perf record -q -g -e cpu-clock/period=500000/ -e sched:sched_switch \
+				-a -o "$prof" >"$prof.log" 2>&1 &
+		else
+			perf record -q -e cpu-clock -F 2000 -a -o "$prof" >"$prof.log" 2>&1 &
+		fi
 		perf_pid=$!
 		sleep 1
 	fi
@@ -214,9 +224,17 @@ one_run() { # MODE NCG RUN
 		wait "$perf_pid" || rc=$?
 		[ "$rc" = 0 ] || [ "$rc" = 130 ] ||
 			fail "perf record failed ($rc): $(tail -3 "$prof.log")"
-		perf report -i "$prof" --stdio --sort comm,sym \
-			--percent-limit 0.3 >"$CGTIER_OUT/profile-$mode-$n-$run.txt" 2>&1 ||
-			fail "perf report failed"
+		if [ "$PROFILE" = 2 ]; then
+			perf script -i "$prof" -F comm,event,period,trace,ip,sym 2>"$prof.log" |
+				awk -f "$CGTIER_TOP/tests/vm/bench/perf-split.awk" \
+				>"$CGTIER_OUT/split-$mode-$n-$run.txt"
+			grep -q '^CPU ' "$CGTIER_OUT/split-$mode-$n-$run.txt" ||
+				fail "perf script printed no sample: $(tail -3 "$prof.log")"
+		else
+			perf report -i "$prof" --stdio --sort comm,sym \
+				--percent-limit 0.3 >"$CGTIER_OUT/profile-$mode-$n-$run.txt" 2>&1 ||
+				fail "perf report failed"
+		fi
 		rm -f "$prof" "$prof.log"
 	fi
 	probe=
