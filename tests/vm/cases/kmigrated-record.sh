@@ -1,11 +1,13 @@
 #!/bin/sh
 # kmigrated-record: a NUMA hint fault that hands a promotion candidate to
-# kmigrated allocates nothing. kmem:kmalloc, traced for the faulting task
-# and for the kworkers while a fresh cgroup's pages are promoted, shows no
-# allocation from kmigrated code in the task (an earlier version
-# allocated the cgroup's queue, and grew it, in the fault, with
-# interrupts off) and the faulting CPU's filing work (a kworker)
-# allocating the queue instead, charged to the cgroup (accounted=true).
+# kmigrated allocates nothing. kmem:kmalloc, traced with its stack for the
+# faulting task and for the kworkers while a fresh cgroup's pages are
+# promoted, shows no allocation from kmigrated code under the page fault
+# (an earlier version allocated the cgroup's queue, and grew it, in the
+# fault, with interrupts off), and the queue allocated outside it
+# instead, charged to the cgroup (accounted=true): by the faulting task
+# filing its CPU's candidates in task work on its way back to user space
+# (patch 0028), or by the CPU's filing work (a kworker).
 . "$CGTIER_TOP/tests/vm/lib/common.sh"
 
 KM=/sys/kernel/mm/kmigrated
@@ -19,6 +21,7 @@ mountpoint -q $T || mount -t tracefs nodev $T || fail "cannot mount tracefs"
 
 cleanup() {
 	echo 0 >$T/tracing_on
+	echo 0 >$T/options/stacktrace
 	echo 0 >$T/events/kmem/kmalloc/enable
 	echo 0 >$T/events/kmem/kmalloc/filter
 	numab_off
@@ -44,6 +47,7 @@ echo >$T/trace
 echo 4096 >$T/buffer_size_kb
 echo "common_pid == $bgpid || comm ~ \"kworker*\"" >$T/events/kmem/kmalloc/filter ||
 	fail "cannot set the trace filter"
+echo 1 >$T/options/stacktrace || fail "cannot trace the events' stacks"
 echo 1 >$T/events/kmem/kmalloc/enable
 echo 1 >$T/tracing_on
 c0=$(stat_get /proc/vmstat kmigrated_candidates) || exit 1
@@ -55,18 +59,43 @@ sleep 1	# staged candidates filed
 echo 0 >$T/tracing_on
 cand=$(($(stat_get /proc/vmstat kmigrated_candidates) - c0))
 cp $T/trace /tmp/kmigrated-record.trace
-in_fault=$(grep -cE "^ *hotmem-$bgpid .*call_site=kmigrated" /tmp/kmigrated-record.trace)
-in_work=$(grep -cE "^ *kworker/[^ ]*-[0-9]+ .*call_site=kmigrated.*accounted=true" /tmp/kmigrated-record.trace)
-note "kmigrated_candidates +$cand; kmalloc from kmigrated code: $in_fault in hotmem's faults, $in_work accounted in kworkers"
+# Each kmalloc from kmigrated code, by where its stack says it ran: FAULT
+# (under the page fault handler), TASKWORK (the faulting task's task
+# work), WORK (a kworker); "accounted" if charged to a memcg.
+where=$(awk '
+	function done() {
+		if (cur != "")
+			print cur, acc
+		cur = ""
+	}
+	/<stack trace>/ { next }
+	/^ *=> / {
+		if (cur != "" && $2 ~ /^(handle_mm_fault|exc_page_fault|do_user_addr_fault)$/)
+			cur = "FAULT"
+		else if (cur == "OTHER" && $2 == "task_work_run")
+			cur = "TASKWORK"
+		next
+	}
+	{
+		done()
+		if ($0 !~ /kmalloc: .*call_site=kmigrated/)
+			next
+		cur = ($1 ~ /^kworker/) ? "WORK" : "OTHER"
+		acc = ($0 ~ /accounted=true/) ? "accounted" : "-"
+	}
+	END { done() }' /tmp/kmigrated-record.trace)
+in_fault=$(echo "$where" | grep -c '^FAULT') || true
+outside=$(echo "$where" | grep -cE '^(TASKWORK|WORK) accounted') || true
+note "kmigrated_candidates +$cand; kmalloc from kmigrated code: $in_fault under hotmem's faults, $outside accounted outside them ($(echo "$where" | grep -c '^TASKWORK') in task work, $(echo "$where" | grep -c '^WORK') in kworkers)"
 note "$(grep '^final' "$log")"
 [ "$cand" -gt 0 ] || fail "no candidate handed to kmigrated: nothing was tested"
 [ "$in_fault" -eq 0 ] || {
-	grep -E "^ *hotmem-$bgpid .*call_site=kmigrated" /tmp/kmigrated-record.trace | head -5
+	grep -B2 -A12 -E "^ *hotmem-$bgpid .*call_site=kmigrated" /tmp/kmigrated-record.trace | head -40
 	fail "$in_fault allocations by kmigrated code in the hint faults"
 }
-[ "$in_work" -gt 0 ] || {
-	grep -E "^ *kworker" /tmp/kmigrated-record.trace | head -5
-	fail "no filing work allocated a queue charged to the cgroup"
+[ "$outside" -gt 0 ] || {
+	grep -A12 -E "call_site=kmigrated" /tmp/kmigrated-record.trace | head -40
+	fail "no queue allocated outside the fault and charged to the cgroup"
 }
-echo "ok: no allocation by kmigrated code in the hint faults ($cand candidates), $in_work in the filing works"
+echo "ok: no allocation by kmigrated code in the hint faults ($cand candidates), $outside outside them, charged"
 
