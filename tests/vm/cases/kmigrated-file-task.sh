@@ -15,9 +15,9 @@
 # (batch_delay_ms) is set to a second for the burst, so that the work's
 # delayed runs do not hide what files the chunks: in this test bed's
 # faults, 64 candidates take about as long as the default 10 ms delay.
-# Before the change the work ran about once per 64 candidates (seen: 2
-# workloads, 16,414 candidates, ...); now at most one run per 8 chunks
-# may remain (the delay's backstop at the burst's end, the 256-candidate
+# Before the change the work ran about once per 64 candidates (seen on
+# the kernel without patch 0028: 231 runs for 257 chunks); now at most
+# one run per 8 chunks may remain (the delay's backstop at the burst's end, the 256-candidate
 # kick for a task preempted in its fault). No candidate may
 # be lost: every one is promoted, dropped or failed, nothing stays
 # queued, and nothing may be dropped for overflow (the queues have room).
